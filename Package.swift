@@ -1,0 +1,55 @@
+// swift-tools-version: 6.0
+// reel: a Sora-style text-to-video toolkit as small Unix tools over a documented tensor stream.
+//
+// Layers (each a library target; a tool links only what it uses):
+//   C shims        CReelChecksum, COpenBLAS, CPNG, CFFmpeg
+//   format         ReelStream      the reel(5) stream: records, reader, writer
+//   tool support   ReelCLI         exit codes, errors, atomic output files, option groups
+//   numerics       ReelNumerics    tensors, kernels, autograd, optimizers, safetensors
+//   media          ReelImage (libpng, resizing), ReelVideo (FFmpeg)
+//   world          ReelWorld       the captioned shapes world (WORLD.md)
+//   text           ReelText        WordPiece tokenizer, MiniLM encoder, prompt expansion
+import PackageDescription
+
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+var targets: [Target] = []
+
+// MARK: - C shims
+
+targets += [
+    .target(name: "CReelChecksum"),
+    .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+    .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
+                   providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+]
+
+// MARK: - Stream format and tool support (issue 2)
+
+targets += [
+    .target(name: "ReelStream", dependencies: ["CReelChecksum"]),
+    .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"]),
+]
+
+// MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)
+
+// MARK: - Media: PNG, video, encode/decode (issue 2)
+
+// MARK: - Neural engine (issue 3)
+
+// MARK: - Safetensors (issue 3)
+
+// MARK: - Shapes world: reel-synth (issue 5)
+
+// MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)
+
+// MARK: - Benchmarks (make bench; never part of the tests)
+
+let package = Package(
+    name: "reel",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: targets
+)
