@@ -28,6 +28,7 @@ targets += [
 
 targets += [
     .target(name: "ReelStream", dependencies: ["CReelChecksum"]),
+    .target(name: "ReelCLI", dependencies: ["ReelStream", argumentParser]),
     .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"]),
 ]
 
