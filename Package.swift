@@ -32,6 +32,11 @@ targets += [
     .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"]),
 ]
 
+// End-to-end tests of the built tools in shell pipelines, and man pages against --help.
+targets += [
+    .testTarget(name: "ToolTests", dependencies: []),
+]
+
 // MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)
 
 // MARK: - Media: PNG, video, encode/decode (issue 2)
