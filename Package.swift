@@ -49,6 +49,8 @@ targets += [
 
 // MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)
 
+// MARK: - Video compression network: ReelVAE, reel-train (issue 5)
+
 // MARK: - Benchmarks (make bench; never part of the tests)
 
 let package = Package(
