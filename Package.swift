@@ -39,6 +39,12 @@ targets += [
 
 // MARK: - Safetensors (issue 3)
 
+targets += [
+    .target(name: "ReelSafetensors"),
+    // Tests read their Fixtures/ through #filePath, so no resource bundle is needed.
+    .testTarget(name: "ReelSafetensorsTests", dependencies: ["ReelSafetensors"], exclude: ["Fixtures"]),
+]
+
 // MARK: - Shapes world: reel-synth (issue 5)
 
 // MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)
