@@ -43,6 +43,10 @@ targets += [
     .target(name: "ReelSafetensors"),
     // Tests read their Fixtures/ through #filePath, so no resource bundle is needed.
     .testTarget(name: "ReelSafetensorsTests", dependencies: ["ReelSafetensors"], exclude: ["Fixtures"]),
+    // The AdamW update loop runs over every parameter each step: -Ounchecked even in debug builds.
+    .target(name: "ReelOptim", dependencies: ["ReelSafetensors"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .testTarget(name: "ReelOptimTests", dependencies: ["ReelOptim", "ReelSafetensors"], exclude: ["Fixtures"]),
 ]
 
 // MARK: - Shapes world: reel-synth (issue 5)

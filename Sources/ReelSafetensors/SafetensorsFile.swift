@@ -9,6 +9,7 @@
 //   try file.floats("w")              // [Float] from F32/F16/BF16/F64/F8_* (F64 rounded)
 //   try file.floats("w", shape: [384, 384])          // same, and checks the shape
 //   try file.copyFloats("w", into: buffer)          // into an UnsafeMutableBufferPointer<Float>
+//   try file.doubles("lr")            // [Double]: F64 exact, other float types widened
 //   try file.integers("ids")          // [Int64] from BOOL/U8/I8/I16/U16/I32/U32/I64/U64
 //   try file.withRawBytes("w") { raw in ... }         // zero-copy view of the stored bytes
 //
@@ -153,6 +154,20 @@ public final class SafetensorsFile: @unchecked Sendable {
             throw SafetensorsError.destinationSizeMismatch(tensor: name, elements: t.elementCount, destination: destination.count)
         }
         Self.convert(rawBytes(t), t.dtype, into: destination)
+    }
+
+    /// The elements of `name` as Double: F64 exactly, the other float types
+    /// widened exactly from their Float value.
+    public func doubles(_ name: String) throws -> [Double] {
+        let t = try info(name)
+        try checkFloat(t)
+        if t.dtype == .f64 {
+            let raw = rawBytes(t)
+            return (0..<t.elementCount).map {
+                Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))
+            }
+        }
+        return try floats(name).map(Double.init)
     }
 
     /// The elements of an integer or BOOL tensor as Int64. U64 values above
