@@ -73,3 +73,8 @@ func scale(_ x: UnsafeMutableBufferPointer<Float>, by factor: Float) {
     }
     while i < n { base[i] *= factor; i += 1 }
 }
+
+/// Sets every gradient to zero (before accumulating the next step's).
+public func zeroGradients(_ parameters: [ParameterRef]) {
+    for p in parameters { p.grad.update(repeating: 0) }
+}

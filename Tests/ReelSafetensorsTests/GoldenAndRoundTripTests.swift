@@ -58,6 +58,9 @@ final class GoldenFileTests: XCTestCase {
         }
 
         XCTAssertEqual(try f.floats("f64"), [1, -2.5, .infinity, Float(1.0 / 3.0)])   // 1e300 rounds to inf
+        XCTAssertEqual(try f.doubles("f64"), [1, -2.5, 1e300, 1.0 / 3.0])
+        XCTAssertEqual(try f.doubles("scalar"), [42.5])
+        XCTAssertThrowsError(try f.doubles("i32"))
         XCTAssertEqual(try f.integers("i64"), [0, -1, 1 << 62, Int64.min])
         XCTAssertEqual(try f.integers("i32"), [7, -8, Int64(Int32.max), Int64(Int32.min)])
         XCTAssertEqual(try f.info("i32").shape, [2, 2])
