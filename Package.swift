@@ -28,7 +28,13 @@ targets += [
 
 targets += [
     .target(name: "ReelStream", dependencies: ["CReelChecksum"]),
+    .target(name: "ReelCLI", dependencies: ["ReelStream", argumentParser]),
     .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"]),
+]
+
+// End-to-end tests of the built tools in shell pipelines, and man pages against --help.
+targets += [
+    .testTarget(name: "ToolTests", dependencies: []),
 ]
 
 // MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)
@@ -54,6 +60,16 @@ targets += [
 ]
 
 // MARK: - Safetensors (issue 3)
+
+targets += [
+    .target(name: "ReelSafetensors"),
+    // Tests read their Fixtures/ through #filePath, so no resource bundle is needed.
+    .testTarget(name: "ReelSafetensorsTests", dependencies: ["ReelSafetensors"], exclude: ["Fixtures"]),
+    // The AdamW update loop runs over every parameter each step: -Ounchecked even in debug builds.
+    .target(name: "ReelOptim", dependencies: ["ReelSafetensors"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .testTarget(name: "ReelOptimTests", dependencies: ["ReelOptim", "ReelSafetensors"], exclude: ["Fixtures"]),
+]
 
 // MARK: - Shapes world: reel-synth (issue 5)
 
