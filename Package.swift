@@ -41,6 +41,13 @@ targets += [
 
 // MARK: - Shapes world: reel-synth (issue 5)
 
+targets += [
+    // Rendering thousands of clips is a hot loop: optimise even in debug builds.
+    .target(name: "ReelWorld", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", argumentParser]),
+    .testTarget(name: "ReelWorldTests", dependencies: ["ReelWorld", "reel-synth"]),
+]
+
 // MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)
 
 // MARK: - Benchmarks (make bench; never part of the tests)
