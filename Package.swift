@@ -49,9 +49,9 @@ targets += [
 
 targets += [
     // Rendering thousands of clips is a hot loop: optimise even in debug builds.
-    .target(name: "ReelWorld", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", argumentParser]),
-    .testTarget(name: "ReelWorldTests", dependencies: ["ReelWorld", "reel-synth"]),
+    .target(name: "ReelWorld", dependencies: ["ReelStream"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", "ReelCLI", "ReelStream", argumentParser]),
+    .testTarget(name: "ReelWorldTests", dependencies: ["ReelWorld", "ReelStream", "reel-synth"]),
 ]
 
 // MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)

@@ -145,6 +145,21 @@ public struct SceneRenderer: Sendable {
         return all
     }
 
+    /// Frame `i` planar, (3,H,W) as reel(5) FRAM records hold pixels, into
+    /// `planar` (at least frameByteCount bytes); `scratch` holds the (H,W,3) frame.
+    public func renderPlanarFrame(_ i: Int, into planar: UnsafeMutableRawBufferPointer, scratch: inout [UInt8]) {
+        renderFrame(i, into: &scratch)
+        let n = scene.width * scene.height
+        precondition(planar.count >= 3 * n, "planar buffer too small")
+        scratch.withUnsafeBufferPointer { hwc in
+            for p in 0..<n {                                   // (H,W,3) -> (3,H,W)
+                planar[p] = hwc[3 * p]
+                planar[n + p] = hwc[3 * p + 1]
+                planar[2 * n + p] = hwc[3 * p + 2]
+            }
+        }
+    }
+
     /// Draws frame `i` into `buffer` (resized to frameByteCount if needed), (H,W,3).
     public func renderFrame(_ i: Int, into buffer: inout [UInt8]) {
         if buffer.count != frameByteCount { buffer = [UInt8](repeating: 0, count: frameByteCount) }

@@ -1,28 +1,15 @@
-// reel-synth: render captioned clips of the shapes world (WORLD.md).
+// reel-synth: render captioned clips of the shapes world (WORLD.md), as a
+// reel(5) stream on stdout or as a dataset directory.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
-import Foundation
+import ReelCLI
+import ReelStream
 import ReelWorld
-
-/// A canvas size given as WxH.
-struct CanvasSize: ExpressibleByArgument {
-    var width: Int
-    var height: Int
-
-    init?(argument: String) {
-        let parts = argument.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]) else { return nil }
-        width = w
-        height = h
-    }
-
-    init(width: Int, height: Int) {
-        self.width = width
-        self.height = height
-    }
-
-    var defaultValueDescription: String { "\(width)x\(height)" }
-}
 
 /// Enum options accept WORLD.md's words and their synonyms (--shape sphere is --shape ball).
 protocol VocabularyOption: ExpressibleByArgument, CaseIterable, RawRepresentable where RawValue == String {
@@ -73,45 +60,49 @@ extension Camera: VocabularyOption {
 }
 
 @main
-struct ReelSynth: ParsableCommand {
+struct ReelSynth: ReelCommand {
+    static let toolName = "reel-synth"
     static let configuration = CommandConfiguration(
         commandName: "reel-synth",
         abstract: "Render captioned clips of the shapes world (WORLD.md).",
         discussion: """
-        Clip i of a run is a function of --seed and i alone. With --out, writes per clip \
-        clip-NNNNNN.rgb (frames), .prompt.txt, .caption.txt and .json (ground truth).
+        Clip i is a function of the seed and i alone. Without a directory, writes a \
+        reel(5) stream on standard output: per clip HEAD, the short prompt and the detailed \
+        caption as text records, the ground truth as a meta record (key scene), and the frames. \
+        With a directory, writes per clip clip-NNNNNN.reel (that stream), .prompt.txt, \
+        .caption.txt and .json. Attribute values accept synonyms (sphere, cube, crimson).
         """,
-        version: "0.1.0"
+        version: reelVersion
     )
 
     @Option(help: "Dataset seed; clip i uses a seed derived from it and i.")
     var seed: UInt64 = 0
 
-    @Option(help: ArgumentHelp("Canvas size, WxH, each a multiple of 8 and at least 32.", valueName: "WxH"))
-    var size = CanvasSize(width: 64, height: 64)
+    @Option(help: ArgumentHelp("Canvas size, each side a multiple of 8 and at least 32.", valueName: "WxH"))
+    var size = "64x64"
 
-    @Option(help: "Frames per clip (8 per second; 1 makes an image).")
+    @Option(help: "Frames per clip, at 8 per second (1 makes an image).")
     var frames = 16
 
     @Option(help: "Number of clips.")
     var count = 1
 
-    @Option(help: "Index of the first clip (to split a dataset across runs).")
+    @Option(help: "Index of the first clip (to split one dataset across runs).")
     var first = 0
 
-    @Option(help: ArgumentHelp("Write a dataset directory instead of a stream on stdout.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Write a dataset directory instead of a stream on standard output.", valueName: "dir"))
     var out: String?
 
     @Option(help: "Pin the background.")
     var background: Background?
 
-    @Option(help: "Pin the camera ('static', 'pans left', 'pans right').")
+    @Option(help: "Pin the camera.")
     var camera: Camera?
 
-    @Option(help: "Pin the number of objects (1-3).")
+    @Option(help: "Pin the number of objects (1 to 3).")
     var objects: Int?
 
-    @Option(help: "Pin the first object's shape (synonyms such as sphere or cube work).")
+    @Option(help: "Pin the first object's shape.")
     var shape: Shape?
 
     @Option(help: "Pin the first object's colour.")
@@ -120,115 +111,82 @@ struct ReelSynth: ParsableCommand {
     @Option(help: "Pin the first object's size.")
     var objectSize: ObjectSize?
 
-    @Option(help: "Pin the first object's motion ('bounces', 'moves left', ...).")
+    @Option(help: "Pin the first object's motion.")
     var motion: Motion?
 
     @Option(help: "Pin the first object's speed.")
     var speed: Speed?
 
-    static func main() {
+    var constraints: SceneConstraints {
+        let pinned = ObjectConstraints(shape: shape, color: color, size: objectSize, motion: motion, speed: speed)
+        return SceneConstraints(background: background, camera: camera, objectCount: objects,
+                                objects: pinned.isEmpty ? [] : [pinned])
+    }
+
+    func clip(_ index: Int, width: Int, height: Int) throws -> SynthClip {
         do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let failure as SynthFailure {
-            FileHandle.standardError.write(Data("reel-synth: \(failure)\n".utf8))
-            Foundation.exit(failure.exitCode)
+            return try SynthClip(datasetSeed: seed, index: index, width: width, height: height, frames: frames,
+                                 constraints: constraints)
         } catch {
-            exit(withError: error)
+            throw ToolError.usage(error.description)
         }
     }
 
-    var constraints: SceneConstraints {
-        let first = ObjectConstraints(shape: shape, color: color, size: objectSize, motion: motion, speed: speed)
-        return SceneConstraints(background: background, camera: camera, objectCount: objects,
-                                objects: first.isEmpty ? [] : [first])
-    }
-
-    func run() throws {
-        guard count >= 0 else { throw SynthFailure.usage("count \(count) is negative, expected 0 or more") }
-        guard first >= 0, first <= Int.max - count else {
-            throw SynthFailure.usage("first index \(first) is out of range, expected 0 or more")
+    func execute() throws {
+        let (width, height) = try parseSize(size)
+        guard count >= 0 else { throw ToolError.usage("--count \(count) is negative, expected 0 or more") }
+        guard first >= 0, first <= Int(UInt32.max) - count else {
+            throw ToolError.usage("--first \(first) with --count \(count) runs past clip \(UInt32.max), the last clip id")
         }
         // Check the request once, before any output.
-        do {
-            _ = try SynthClip(datasetSeed: seed, index: first, width: size.width, height: size.height,
-                              frames: frames, constraints: constraints)
-        } catch {
-            throw SynthFailure.usage(error.description)
-        }
+        _ = try clip(first, width: width, height: height)
         if let out {
-            try writeDataset(to: out)
+            try writeDataset(to: out, width: width, height: height)
         } else {
-            throw SynthFailure.usage("writing a stream on stdout needs ReelStream; give --out DIR")
+            let writer = try StreamIO.output(tool: Self.toolName)
+            try writer.write(Provenance.current(tool: Self.toolName, seed: seed, generated: true).record)
+            for (k, index) in (first..<(first + count)).enumerated() {
+                let c = try clip(index, width: width, height: height)
+                try c.write(to: writer, clip: UInt32(index), firstSegment: UInt32(truncatingIfNeeded: 2 * k))
+            }
+            try writer.finish()
         }
     }
 
-    func writeDataset(to dir: String) throws {
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        if fm.fileExists(atPath: dir, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw SynthFailure.cannotCreate("\(dir) exists and is not a directory") }
-        } else {
-            do {
-                try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            } catch {
-                throw SynthFailure.cannotCreate("cannot create directory \(dir): \(error.localizedDescription)")
-            }
+    func writeDataset(to dir: String, width: Int, height: Int) throws {
+        var st = stat()
+        if stat(dir, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else { throw ToolError.usage("--out \(dir) exists and is not a directory") }
+        } else if mkdir(dir, 0o755) != 0 {
+            throw ToolError.io("cannot create directory \(dir): \(String(cString: strerror(errno)))")
         }
-        var frame = [UInt8]()
         for index in first..<(first + count) {
-            let clip: SynthClip
-            let renderer: SceneRenderer
-            do {
-                clip = try SynthClip(datasetSeed: seed, index: index, width: size.width, height: size.height,
-                                     frames: frames, constraints: constraints)
-                renderer = try SceneRenderer(clip.scene)
-            } catch {
-                throw SynthFailure.usage(error.description)
+            let c = try clip(index, width: width, height: height)
+            let stem = dir + "/" + c.name
+            let stream = try AtomicFile(path: stem + ".reel")
+            let writer = StreamWriter(fileDescriptor: stream.fileDescriptor, name: stem + ".reel")
+            try writer.write(Provenance.current(tool: Self.toolName, seed: seed, generated: true).record)
+            try c.write(to: writer, clip: UInt32(index), firstSegment: 0)
+            try writer.finish()
+            try stream.commit()
+            try writeText(c.prompt + "\n", to: stem + ".prompt.txt")
+            try writeText(c.caption + "\n", to: stem + ".caption.txt")
+            try writeText(String(decoding: try c.scene.jsonData(), as: UTF8.self) + "\n", to: stem + ".json")
+        }
+    }
+
+    func writeText(_ text: String, to path: String) throws {
+        let file = try AtomicFile(path: path)
+        var bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { write(file.fileDescriptor, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ToolError.io("cannot write \(path): \(String(cString: strerror(errno)))")
             }
-            var pixels = Data(capacity: renderer.frameByteCount * frames)
-            for i in 0..<frames {
-                renderer.renderFrame(i, into: &frame)
-                pixels.append(contentsOf: frame)
-            }
-            let stem = (dir as NSString).appendingPathComponent(clip.name)
-            let json: Data
-            do { json = try clip.scene.jsonData() } catch { throw SynthFailure.internalError(error.description) }
-            try writeAtomically(pixels, to: stem + ".rgb")
-            try writeAtomically(Data((clip.prompt + "\n").utf8), to: stem + ".prompt.txt")
-            try writeAtomically(Data((clip.caption + "\n").utf8), to: stem + ".caption.txt")
-            try writeAtomically(json + Data("\n".utf8), to: stem + ".json")
+            done += n
         }
-    }
-
-    func writeAtomically(_ data: Data, to path: String) throws {
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw SynthFailure.io("cannot write \(path): \(error.localizedDescription)")
-        }
-    }
-}
-
-enum SynthFailure: Error, CustomStringConvertible {
-    case usage(String)
-    case cannotCreate(String)
-    case io(String)
-    case internalError(String)
-
-    var description: String {
-        switch self {
-        case .usage(let s), .cannotCreate(let s), .io(let s), .internalError(let s): return s
-        }
-    }
-
-    /// sysexits: 64 usage, 73 cannot create, 74 I/O, 70 internal.
-    var exitCode: Int32 {
-        switch self {
-        case .usage: return 64
-        case .cannotCreate: return 73
-        case .io: return 74
-        case .internalError: return 70
-        }
+        try file.commit()
     }
 }
