@@ -157,8 +157,10 @@ struct ReelSynth: ReelCommand {
         var st = stat()
         if stat(dir, &st) == 0 {
             guard (st.st_mode & S_IFMT) == S_IFDIR else { throw ToolError.usage("--out \(dir) exists and is not a directory") }
-        } else if mkdir(dir, 0o755) != 0 {
-            throw ToolError.io("cannot create directory \(dir): \(String(cString: strerror(errno)))")
+        } else if mkdir(dir, 0o755) != 0 && errno != EEXIST {    // EEXIST: a parallel run made it
+            let e = errno
+            if e == ENOENT { throw ToolError.noInput("cannot create directory \(dir): its parent does not exist") }
+            throw ToolError.io("cannot create directory \(dir): \(String(cString: strerror(e)))")
         }
         for index in first..<(first + count) {
             let c = try clip(index, width: width, height: height)
