@@ -35,6 +35,14 @@ targets += [
 
 // MARK: - Media: PNG, video, encode/decode (issue 2)
 
+// ReelImage links libpng only (reel-inspect uses it); FFmpeg stays in ReelVideo and the two tools.
+targets += [
+    .target(name: "ReelImage", dependencies: ["CPNG"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .target(name: "ReelVideo", dependencies: ["CFFmpeg", "ReelImage"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .testTarget(name: "ReelImageTests", dependencies: ["ReelImage"]),
+    .testTarget(name: "ReelVideoTests", dependencies: ["ReelVideo", "ReelImage"]),
+]
+
 // MARK: - Neural engine (issue 3)
 
 // MARK: - Safetensors (issue 3)
