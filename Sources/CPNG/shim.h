@@ -31,19 +31,26 @@ typedef struct {
     size_t offset;
     char *error;
     size_t error_size;
+    char warning[160];
 } reel_png_source;
 
 static void reel_png_error_fn(png_structp png, png_const_charp message) {
     reel_png_source *src = (reel_png_source *)png_get_error_ptr(png);
     if (src && src->error && src->error_size) {
-        snprintf(src->error, src->error_size, "%s", message ? message : "libpng error");
+        if (src->warning[0]) {
+            snprintf(src->error, src->error_size, "%s (%s)", message ? message : "libpng error", src->warning);
+        } else {
+            snprintf(src->error, src->error_size, "%s", message ? message : "libpng error");
+        }
     }
     png_longjmp(png, 1);
 }
 
+/// Keeps the latest warning: libpng explains an "Invalid IHDR data" error in
+/// the warnings before it.
 static void reel_png_warning_fn(png_structp png, png_const_charp message) {
-    (void)png;
-    (void)message;
+    reel_png_source *src = (reel_png_source *)png_get_error_ptr(png);
+    if (src && message) snprintf(src->warning, sizeof src->warning, "%s", message);
 }
 
 static void reel_png_read_fn(png_structp png, png_bytep out, size_t length) {
@@ -79,7 +86,7 @@ static inline void reel_png_prepare(png_structp png, png_infop info, reel_png_in
 /// Reads only the header (size, channels, depth after transforms).
 static inline int reel_png_read_info(const uint8_t *data, size_t size, uint32_t max_side,
                                      reel_png_info *out, char *error, size_t error_size) {
-    reel_png_source src = {data, size, 0, error, error_size};
+    reel_png_source src = {data, size, 0, error, error_size, {0}};
     if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
         snprintf(error, error_size, "not a PNG file (bad signature)");
         return -1;
@@ -103,7 +110,7 @@ static inline int reel_png_read_info(const uint8_t *data, size_t size, uint32_t 
 static inline int reel_png_read_pixels(const uint8_t *data, size_t size, uint32_t max_side,
                                        uint8_t *pixels, size_t capacity,
                                        char *error, size_t error_size) {
-    reel_png_source src = {data, size, 0, error, error_size};
+    reel_png_source src = {data, size, 0, error, error_size, {0}};
     png_bytep *volatile rows = NULL;
     if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
         snprintf(error, error_size, "not a PNG file (bad signature)");
@@ -139,7 +146,7 @@ static inline int reel_png_read_pixels(const uint8_t *data, size_t size, uint32_
 /// host order) to the file at `path`, which it creates or truncates.
 static inline int reel_png_write(const char *path, uint32_t width, uint32_t height, int channels, int depth,
                                  const uint8_t *pixels, int compression, char *error, size_t error_size) {
-    reel_png_source sink = {NULL, 0, 0, error, error_size};
+    reel_png_source sink = {NULL, 0, 0, error, error_size, {0}};
     png_bytep *volatile rows = NULL;
     FILE *volatile file = NULL;
     static const int color_types[5] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,

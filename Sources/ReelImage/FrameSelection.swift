@@ -1,7 +1,7 @@
 // Choosing frames from a timed source: --start (seconds), --frames N, --fps R.
 //
 // Output frame k stands at time start + k/R. It shows the source frame whose
-// timestamp is nearest to that time (ties to the later frame), so a faster
+// timestamp is nearest to that time (ties to the earlier frame), so a faster
 // rate duplicates frames and a slower one drops them; a source at the output
 // rate passes through one to one. The last source frame lasts one source
 // frame period. Works one frame at a time: memory does not grow with length.
@@ -113,7 +113,7 @@ public struct FrameResampler<Frame> {
         if let p = pending {
             if t <= p.time { t = p.time + sourceRate.time(ofFrame: 1) }
             let mid = (p.time + t) / 2
-            while !isFinished && target(emitted) < mid {
+            while !isFinished && target(emitted) < mid + 1e-9 {
                 out.append(p.frame)
                 emitted += 1
             }

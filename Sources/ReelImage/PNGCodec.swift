@@ -38,6 +38,14 @@ public enum PNGCodec {
         guard hasSignature(bytes) else {
             throw MediaError.malformed(path: name, detail: "bad signature (expected the 8-byte PNG signature 89 50 4E 47 0D 0A 1A 0A)")
         }
+        // Sides are checked before libpng sees them, to name the limit.
+        if bytes.count >= 24 && bytes[12..<16].elementsEqual("IHDR".utf8) {
+            let w = bytes[16..<20].reduce(0) { $0 << 8 | Int($1) }
+            let h = bytes[20..<24].reduce(0) { $0 << 8 | Int($1) }
+            if w > PixelImage.maxSide || h > PixelImage.maxSide {
+                throw MediaError.tooLarge(path: name, detail: "image is \(w)x\(h); sides must be at most \(PixelImage.maxSide)")
+            }
+        }
         var header = reel_png_info()
         var message = [CChar](repeating: 0, count: 256)
         let rc = bytes.withUnsafeBufferPointer { b in

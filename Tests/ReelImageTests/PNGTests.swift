@@ -109,7 +109,7 @@ final class PNGTests: XCTestCase {
 
     func assertThrows(_ bytes: [UInt8], _ name: String, contains: String, file: StaticString = #filePath, line: UInt = #line) {
         let path = dir + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         XCTAssertThrowsError(try PNGCodec.read(path: path), name, file: file, line: line) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains(contains), "\(name): '\(text)' should mention '\(contains)'", file: file, line: line)
