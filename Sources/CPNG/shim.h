@@ -142,10 +142,46 @@ static inline int reel_png_read_pixels(const uint8_t *data, size_t size, uint32_
     return 0;
 }
 
+/// Copies the text of the first tEXt/iTXt chunk named `key` (before the image
+/// data) into `out`; returns its length, 0 when absent, -1 on a broken file.
+static inline long reel_png_read_text(const uint8_t *data, size_t size, const char *key, char *out, size_t out_size,
+                                      char *error, size_t error_size) {
+    reel_png_source src = {data, size, 0, error, error_size, {0}};
+    volatile long found = 0;
+    if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
+        snprintf(error, error_size, "not a PNG file (bad signature)");
+        return -1;
+    }
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, reel_png_error_fn, reel_png_warning_fn);
+    if (!png) { snprintf(error, error_size, "out of memory"); return -1; }
+    png_infop info = png_create_info_struct(png);
+    if (!info) { png_destroy_read_struct(&png, NULL, NULL); snprintf(error, error_size, "out of memory"); return -1; }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
+    png_set_read_fn(png, &src, reel_png_read_fn);
+    png_read_info(png, info);
+    png_textp texts = NULL;
+    int n = png_get_text(png, info, &texts, NULL);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(texts[i].key, key) == 0) {
+            size_t len = texts[i].compression > 0 ? texts[i].itxt_length : texts[i].text_length;
+            snprintf(out, out_size, "%s", texts[i].text);
+            found = (long)len;
+            break;
+        }
+    }
+    png_destroy_read_struct(&png, &info, NULL);
+    return found;
+}
+
 /// Writes an interleaved image (channels 1-4, depth 8 or 16, 16-bit samples in
-/// host order) to the file at `path`, which it creates or truncates.
+/// host order) to the file at `path`, which it creates or truncates. When
+/// `text_key` is not NULL an uncompressed iTXt chunk (UTF-8) holds `text`.
 static inline int reel_png_write(const char *path, uint32_t width, uint32_t height, int channels, int depth,
-                                 const uint8_t *pixels, int compression, char *error, size_t error_size) {
+                                 const uint8_t *pixels, int compression, const char *text_key, const char *text,
+                                 char *error, size_t error_size) {
     reel_png_source sink = {NULL, 0, 0, error, error_size, {0}};
     png_bytep *volatile rows = NULL;
     FILE *volatile file = NULL;
@@ -175,6 +211,17 @@ static inline int reel_png_write(const char *path, uint32_t width, uint32_t heig
     png_set_compression_level(png, compression);
     png_set_IHDR(png, info, width, height, depth, color_types[channels], PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (text_key && text) {
+        png_text chunk;
+        memset(&chunk, 0, sizeof chunk);
+        chunk.compression = PNG_ITXT_COMPRESSION_NONE;
+        chunk.key = (png_charp)text_key;
+        chunk.text = (png_charp)text;
+        chunk.itxt_length = strlen(text);
+        chunk.lang = (png_charp)"";
+        chunk.lang_key = (png_charp)"";
+        png_set_text(png, info, &chunk, 1);
+    }
     png_write_info(png, info);
     if (depth == 16) {
         uint16_t probe = 1;

@@ -95,17 +95,33 @@ public enum PNGCodec {
         }
     }
 
+    /// The iTXt keyword under which reel stores a file's provenance (JSON).
+    public static let provenanceKey = "reel provenance"
+
     /// Writes `image` as a PNG at its own depth (or `depth` when given),
     /// atomically: a temporary file beside `path` renamed into place.
-    public static func write(_ image: PixelImage, to path: String, depth: SampleDepth? = nil, compression: Int = 6) throws {
+    /// `comment` (UTF-8) is stored in an iTXt chunk keyed `provenanceKey`.
+    public static func write(_ image: PixelImage, to path: String, depth: SampleDepth? = nil, compression: Int = 6,
+                             comment: String? = nil) throws {
         try FileAccess.writeAtomically(to: path) { temp in
-            try writeDirect(image, to: temp, depth: depth, compression: compression, name: path)
+            try writeDirect(image, to: temp, depth: depth, compression: compression, name: path, comment: comment)
         }
+    }
+
+    /// The text stored under `key` in the PNG's header chunks, if any.
+    public static func text(_ bytes: [UInt8], key: String = provenanceKey, name: String) throws -> String? {
+        var out = [CChar](repeating: 0, count: 1 << 16)
+        var message = [CChar](repeating: 0, count: 256)
+        let n = bytes.withUnsafeBufferPointer { b in
+            reel_png_read_text(b.baseAddress, b.count, key, &out, out.count, &message, message.count)
+        }
+        if n < 0 { throw pngError(name, message) }
+        return n == 0 ? nil : cText(out)
     }
 
     /// Writes straight to `path` (not atomic; the caller renames). `name` labels errors.
     public static func writeDirect(_ image: PixelImage, to path: String, depth: SampleDepth? = nil,
-                                   compression: Int = 6, name: String? = nil) throws {
+                                   compression: Int = 6, name: String? = nil, comment: String? = nil) throws {
         let d = depth ?? image.depth
         var message = [CChar](repeating: 0, count: 256)
         let rc: Int32
@@ -114,13 +130,15 @@ public enum PNGCodec {
             let data = image.interleaved8()
             rc = data.withUnsafeBufferPointer { b in
                 reel_png_write(path, UInt32(image.width), UInt32(image.height), Int32(image.channels), 8,
-                               b.baseAddress, Int32(compression), &message, message.count)
+                               b.baseAddress, Int32(compression), comment == nil ? nil : provenanceKey, comment,
+                               &message, message.count)
             }
         case .u16:
             let data = image.interleaved16()
             rc = data.withUnsafeBytes { b in
                 reel_png_write(path, UInt32(image.width), UInt32(image.height), Int32(image.channels), 16,
-                               b.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(compression), &message, message.count)
+                               b.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(compression),
+                               comment == nil ? nil : provenanceKey, comment, &message, message.count)
             }
         }
         guard rc == 0 else {

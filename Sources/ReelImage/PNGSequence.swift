@@ -173,12 +173,22 @@ public final class PNGSequenceWriter {
     /// The file names written (or to be written) so far.
     public var paths: [String] { staged.map(\.final) }
 
-    /// Stages one frame.
-    public func append(_ image: PixelImage) throws {
+    /// Text stored in every frame's provenance iTXt chunk.
+    public var comment: String?
+
+    /// Stages one frame as the next number (or as number `index`, which must
+    /// be above every number staged so far).
+    public func append(_ image: PixelImage, index: Int? = nil) throws {
+        if let index {
+            guard index >= nextIndex else {
+                throw MediaError.invalidArgument("frame \(index) comes after frame \(nextIndex - 1): frames must arrive in increasing order")
+            }
+            nextIndex = index
+        }
         let final = pattern.path(nextIndex)
         let temp = FileAccess.temporaryPath(beside: final)
         do {
-            try PNGCodec.writeDirect(image, to: temp, depth: depth, name: final)
+            try PNGCodec.writeDirect(image, to: temp, depth: depth, name: final, comment: comment)
         } catch {
             FileAccess.remove(temp)
             throw error

@@ -58,8 +58,9 @@ public final class VideoWriter {
 
     /// Opens an encoder for width×height frames at `frameRate`. `quality` is
     /// the CRF for MP4 (0-51, default 18) and WebM (0-63, default 24); GIF ignores it.
+    /// `comment` goes into the container's comment tag (MP4, WebM).
     public init(path: String, container: VideoContainer, width: Int, height: Int,
-                frameRate: FrameRate, quality: Int? = nil) throws {
+                frameRate: FrameRate, quality: Int? = nil, comment: String? = nil) throws {
         _ = quietFFmpegLog
         self.path = path
         self.container = container
@@ -77,7 +78,7 @@ public final class VideoWriter {
             throw MediaError.invalidArgument("quality \(q) is out of range for \(container.rawValue); expected 0 to \(container == .mp4 ? 51 : 63)")
         }
         do {
-            try open(quality: quality ?? container.defaultQuality)
+            try open(quality: quality ?? container.defaultQuality, comment: comment)
         } catch {
             close()
             FileAccess.remove(tempPath)
@@ -92,11 +93,12 @@ public final class VideoWriter {
         .writeFailed(path: path, reason: "\(what): \(avErrorText(rc))")
     }
 
-    private func open(quality: Int) throws {
+    private func open(quality: Int, comment: String?) throws {
         var oc: UnsafeMutablePointer<AVFormatContext>?
         var rc = avformat_alloc_output_context2(&oc, nil, container.muxerName, tempPath)
         guard rc >= 0, let oc else { throw fail("cannot set up the \(container.muxerName) muxer", rc) }
         output = oc
+        if let comment { av_dict_set(&oc.pointee.metadata, "comment", comment, 0) }
         guard let enc = avcodec_find_encoder_by_name(container.encoderName) else {
             throw MediaError.unsupported(path: path, detail: "this FFmpeg has no \(container.encoderName) encoder, needed for \(container.rawValue)")
         }
