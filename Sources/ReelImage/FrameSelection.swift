@@ -4,7 +4,8 @@
 // timestamp is nearest to that time (ties to the earlier frame), so a faster
 // rate duplicates frames and a slower one drops them; a source at the output
 // rate passes through one to one. The last source frame lasts one source
-// frame period. Works one frame at a time: memory does not grow with length.
+// frame period, and output stops once less than half an output period of
+// the source is left. Works one frame at a time: memory does not grow with length.
 
 /// A frame rate as a fraction (30000/1001 for NTSC video).
 public struct FrameRate: Sendable, Equatable, Hashable, CustomStringConvertible {
@@ -126,8 +127,11 @@ public struct FrameResampler<Frame> {
     public mutating func finish() -> [Frame] {
         var out: [Frame] = []
         guard let p = pending else { return out }
+        // An output frame needs at least half its period inside the source's
+        // span, so container timestamp rounding cannot add a frame and a clip
+        // of duration D yields round(D × rate) frames.
         let end = p.time + sourceRate.time(ofFrame: 1)
-        while !isFinished && target(emitted) < end - 1e-9 {
+        while !isFinished && target(emitted) < end - outputRate.time(ofFrame: 1) / 2 + 1e-9 {
             out.append(p.frame)
             emitted += 1
         }
