@@ -13,6 +13,8 @@
 static inline int reel_averror(int e) { return AVERROR(e); }
 static inline int reel_averror_eof(void) { return AVERROR_EOF; }
 static inline int reel_averror_eagain(void) { return AVERROR(EAGAIN); }
+static inline int reel_averror_stream_not_found(void) { return AVERROR_STREAM_NOT_FOUND; }
+static inline int reel_averror_decoder_not_found(void) { return AVERROR_DECODER_NOT_FOUND; }
 static inline int64_t reel_av_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline void reel_av_strerror(int e, char *buffer, size_t size) { av_strerror(e, buffer, size); }
 static inline int reel_av_codec_flag_global_header(void) { return AV_CODEC_FLAG_GLOBAL_HEADER; }

@@ -79,10 +79,16 @@ public enum MediaInput: Sendable, Equatable {
             return n
         case .sequence(let s, _):
             var resampler = FrameResampler<String>(selection: selection, sourceRate: stillRate)
-            for (i, path) in s.paths.enumerated() where !resampler.isFinished {
-                for chosen in resampler.push(path, time: stillRate.time(ofFrame: i)) { try body(try PNGCodec.read(path: chosen)) }
+            // Files are read only when chosen, and a repeated file only once.
+            var last: (path: String, image: PixelImage)?
+            func deliver(_ path: String) throws {
+                if last?.path != path { last = (path, try PNGCodec.read(path: path)) }
+                if let image = last?.image { try body(image) }
             }
-            for chosen in resampler.finish() { try body(try PNGCodec.read(path: chosen)) }
+            for (i, path) in s.paths.enumerated() where !resampler.isFinished {
+                for chosen in resampler.push(path, time: stillRate.time(ofFrame: i)) { try deliver(chosen) }
+            }
+            for chosen in resampler.finish() { try deliver(chosen) }
             return resampler.emitted
         case .video(let p):
             return try VideoReader(path: p).forEachFrame(selection, body)

@@ -59,8 +59,11 @@ public final class VideoReader {
             var decoder: UnsafePointer<AVCodec>?
             rc = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
             guard rc >= 0, let dec = decoder else {
-                throw MediaError.malformed(path: path, detail: rc == reel_averror(ENOSYS) ? "no video stream"
-                    : "no decodable video stream: \(avErrorText(rc))")
+                if rc == reel_averror_stream_not_found() { throw MediaError.malformed(path: path, detail: "the file holds no video stream") }
+                if rc == reel_averror_decoder_not_found() {
+                    throw MediaError.unsupported(path: path, detail: "this FFmpeg has no decoder for its video stream")
+                }
+                throw MediaError.malformed(path: path, detail: "no decodable video stream: \(avErrorText(rc))")
             }
             streamIndex = rc
             guard let stream = fmt.pointee.streams[Int(rc)], let par = stream.pointee.codecpar else {

@@ -149,7 +149,21 @@ final class VideoTests: XCTestCase {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         assertOpenFails("truncated.mp4", Array(bytes[0..<(bytes.count / 2)]), contains: "not a valid")
         XCTAssertThrowsError(try VideoReader(path: dir)) { XCTAssertTrue("\($0)".contains(dir), "\($0)") }
+        // Absurd dimensions are refused before any frame is allocated.
+        let y4m = Array("YUV4MPEG2 W40000 H30 F25:1 Ip A1:1 C420jpeg\nFRAME\n".utf8) + [UInt8](repeating: 128, count: 64)
+        assertOpenFails("huge.y4m", y4m, contains: "too large")
+        // A GIF whose logical screen is 65535x65535 (FFmpeg reports no usable size).
+        let gif: [UInt8] = Array("GIF89a".utf8) + [0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00,
+                                                     0x2C, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3B]
+        assertOpenFails("huge.gif", gif, contains: "size")
+        // An audio-only WAV: a valid file with no video.
+        var wav: [UInt8] = Array("RIFF".utf8) + le32(36 + 800) + Array("WAVEfmt ".utf8) + le32(16)
+        wav += [1, 0, 1, 0] + le32(8000) + le32(16000) + [2, 0, 16, 0] + Array("data".utf8) + le32(800)
+        wav += [UInt8](repeating: 0, count: 800)
+        assertOpenFails("audio.wav", wav, contains: "no video stream")
     }
+
+    func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
 
     func testWriterRejectsBadRequestsAndLeavesNothing() throws {
         XCTAssertThrowsError(try VideoWriter(path: dir + "/odd.mp4", container: .mp4, width: 63, height: 48, frameRate: try FrameRate(24))) {
