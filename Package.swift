@@ -41,11 +41,56 @@ targets += [
 
 // MARK: - Media: PNG, video, encode/decode (issue 2)
 
+// ReelImage links libpng only (reel-inspect uses it); FFmpeg stays in ReelVideo and the two tools.
+// ReelVideo also holds the media <-> pixel-stream logic of reel-encode and reel-decode.
+targets += [
+    .target(name: "ReelImage", dependencies: ["CPNG"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .target(name: "ReelVideo", dependencies: ["CFFmpeg", "ReelImage", "ReelStream"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-encode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelCLI", argumentParser]),
+    .executableTarget(name: "reel-decode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelCLI", argumentParser]),
+    .testTarget(name: "ReelImageTests", dependencies: ["ReelImage"]),
+    .testTarget(name: "ReelVideoTests", dependencies: ["ReelVideo", "ReelImage", "ReelStream"]),
+]
+
 // MARK: - Neural engine (issue 3)
+
+// COpenBLAS loads libopenblas at run time (dlopen) after choosing its kernels by cpuid;
+// ReelKernels holds the vectorized elementwise, normalization and softmax kernels,
+// each compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked per CPU (target_clones).
+let kernelCFlags: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=fast", "-fno-math-errno",
+                                              "-fassociative-math", "-fno-signed-zeros", "-fno-trapping-math"])]
+targets += [
+    .target(name: "COpenBLAS", cSettings: kernelCFlags, linkerSettings: [.linkedLibrary("dl")]),
+    .target(name: "ReelKernels", cSettings: kernelCFlags, linkerSettings: [.linkedLibrary("m")]),
+    .target(name: "ReelNumerics", dependencies: ["COpenBLAS", "ReelKernels"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .testTarget(name: "ReelNumericsTests", dependencies: ["ReelNumerics", "ReelOptim"],
+                exclude: ["Fixtures"]),
+    .executableTarget(name: "bench-engine", dependencies: ["ReelNumerics"], path: "Sources/bench-engine",
+                      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+]
 
 // MARK: - Safetensors (issue 3)
 
+targets += [
+    .target(name: "ReelSafetensors"),
+    // Tests read their Fixtures/ through #filePath, so no resource bundle is needed.
+    .testTarget(name: "ReelSafetensorsTests", dependencies: ["ReelSafetensors"], exclude: ["Fixtures"]),
+    // The AdamW update loop runs over every parameter each step: -Ounchecked even in debug builds.
+    .target(name: "ReelOptim", dependencies: ["ReelSafetensors"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .testTarget(name: "ReelOptimTests", dependencies: ["ReelOptim", "ReelSafetensors"], exclude: ["Fixtures"]),
+]
+
 // MARK: - Shapes world: reel-synth (issue 5)
+
+targets += [
+    // Rendering thousands of clips is a hot loop: optimise even in debug builds.
+    .target(name: "ReelWorld", dependencies: ["ReelStream"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", "ReelCLI", "ReelStream", argumentParser]),
+    .testTarget(name: "ReelWorldTests", dependencies: ["ReelWorld", "ReelStream", "reel-synth"]),
+]
 
 // MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)
 
