@@ -1,0 +1,160 @@
+// reel-train: training of reel's models. `reel-train vae` trains the video
+// compression network (ReelVAE) on reel-synth datasets and real footage.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Foundation
+import ReelCLI
+import ReelStream
+import ReelVAE
+
+@main
+struct ReelTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reel-train",
+        abstract: "Train reel's models.",
+        version: reelVersion,
+        subcommands: [TrainVAE.self]
+    )
+}
+
+struct TrainVAE: ReelCommand {
+    static let toolName = "reel-train"
+    static let configuration = CommandConfiguration(
+        commandName: "vae",
+        abstract: "Train the causal video VAE (the video compression network).",
+        discussion: """
+        Trains on the clip-*.reel files of reel-synth dataset directories (every 20th clip \
+        held out) and, unless --no-real, on vtest.avi, tree.avi and photos of OpenCV's \
+        sample data read from their installed paths. Shows step, loss, steps/s and ETA on \
+        standard error; writes a checkpoint every --checkpoint-every steps (--resume \
+        continues from it exactly) and at the end the EMA weights as F16 safetensors with \
+        their config JSON beside them (--out, default vae.safetensors and vae.json).
+        """
+    )
+
+    @Option(name: .customLong("data"), help: ArgumentHelp("A reel-synth dataset directory (repeatable).", valueName: "dir"))
+    var data: [String] = []
+
+    @Flag(name: .customLong("no-real"), help: "Train on the synthetic clips only.")
+    var noReal = false
+
+    @Option(help: ArgumentHelp("Directory of the real footage and photos.", valueName: "dir"))
+    var realData = RealFootage.directory
+
+    @Option(help: "Optimisation steps.")
+    var steps = 3000
+
+    @Option(help: "Clips per batch.")
+    var batch = 4
+
+    @Option(help: "Frames per training clip (1 + 4k).")
+    var frames = 9
+
+    @Option(help: "Side of the square training crops (a multiple of the spatial factor).")
+    var crop = 64
+
+    @Option(help: "Peak learning rate (warm-up, then cosine decay).")
+    var lr = 8e-4
+
+    @Option(help: "Weight of the KL term (against the per-pixel MSE).")
+    var klWeight: Float = 1e-5
+
+    @Option(help: "Pixels per latent cell along each side: 4 or 8.")
+    var spatialFactor = 8
+
+    @Option(help: "Latent channels.")
+    var latentChannels = 16
+
+    @Option(help: "Channels at 1/4 resolution.")
+    var baseChannels = 48
+
+    @Option(help: "Channels of the deep stage.")
+    var deepChannels = 96
+
+    @Option(help: "Seed of the initial weights and of the data order.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Write a checkpoint every n steps (0: only at the end).")
+    var checkpointEvery = 200
+
+    @Option(help: "Evaluate on the held-out clips and write --out every n steps (0: only at the end).")
+    var evalEvery = 0
+
+    @Option(help: ArgumentHelp("The training checkpoint file.", valueName: "path"))
+    var checkpoint = "vae-checkpoint.safetensors"
+
+    @Flag(help: "Continue from --checkpoint when it exists.")
+    var resume = false
+
+    @Option(help: "Stop after this many seconds (the schedule still spans --steps; 0: no limit).")
+    var timeLimit: Double = 0
+
+    @Option(help: "Stop at this step, keeping the schedule of --steps (0: run all --steps).")
+    var stopAt = 0
+
+    @Option(name: .customLong("out"), help: ArgumentHelp("The trained weights (config JSON written beside them).", valueName: "path"))
+    var out = "vae.safetensors"
+
+    func execute() throws {
+        var o = VAETrainingOptions()
+        o.dataDirectories = data
+        o.realDirectory = noReal ? nil : realData
+        o.steps = steps
+        o.batchSize = batch
+        o.clipFrames = frames
+        o.cropSize = crop
+        o.learningRate = lr
+        o.klWeight = klWeight
+        o.config = VAEConfig(spatialFactor: spatialFactor, latentChannels: latentChannels, baseChannels: baseChannels,
+                             deepChannels: deepChannels)
+        o.seed = seed
+        o.checkpointEvery = checkpointEvery
+        o.evalEvery = evalEvery
+        o.checkpointPath = checkpoint
+        o.resume = resume
+        o.timeLimit = timeLimit
+        o.stopAtStep = stopAt
+        o.outputPath = out
+        guard stopAt >= 0 else { throw ToolError.usage("--stop-at \(stopAt) is negative") }
+        guard timeLimit >= 0 else { throw ToolError.usage("--time-limit \(timeLimit) is negative") }
+        guard checkpointEvery >= 0, evalEvery >= 0 else { throw ToolError.usage("--checkpoint-every and --eval-every must be 0 or more") }
+        let trainer: VAETrainer
+        do {
+            trainer = try VAETrainer(options: o, log: { printError($0) })
+        } catch let e as VAEError {
+            switch e {
+            case .cannotOpen(let m): throw ToolError.noInput(m)
+            case .badInput(let m) where m.hasPrefix("--") || m.hasPrefix("no training"): throw ToolError.usage(m)
+            default: throw ToolError.data(e.description)
+            }
+        }
+        let tty = isatty(2) != 0
+        var lastPrint = Date.distantPast
+        let result: VAEEvaluation
+        do {
+            result = try trainer.run { p in
+                let now = Date()
+                guard p.step == p.totalSteps || now.timeIntervalSince(lastPrint) >= (tty ? 0.5 : 30) else { return }
+                lastPrint = now
+                if tty {
+                    FileHandle.standardError.write(Data(("\r\u{1B}[K" + p.line).utf8))
+                } else {
+                    printError(p.line)
+                }
+            }
+        } catch let e as VAEError {
+            throw ToolError.data(e.description)
+        } catch let e as ToolError {
+            throw e
+        } catch {
+            throw ToolError.io("\(error)")
+        }
+        if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        printError("reel-train: wrote \(out) and \(CausalVideoVAE.configPath(forWeights: out)); \(result)")
+    }
+}
