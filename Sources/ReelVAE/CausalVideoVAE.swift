@@ -17,6 +17,11 @@
 //                   conv 4C1->C2 -> C2 blocks x b2 -> SiLU -> conv C2->2Z (mean, log-variance)
 // Encoder (s = 4):  the same without the second fold (conv C1->C2 at 1/4).
 // Decoder mirrors it with unfolds (depth-to-space) and drops the three extra frames.
+// Every convolution that changes the channel count (and the encoder's mean) also gets
+// a non-parametric shortcut, as DC-AE's: the mean of runs of adjacent channels when
+// they shrink, repeated channels when they grow, so that the untrained network already
+// passes a block average of each patch through and training learns the residual;
+// without it, high spatial compression trains far slower.
 // Residual blocks are x + conv(SiLU(conv(SiLU(x)))), with no normalization: a
 // GroupNorm over (T,H,W) would let later frames change earlier ones and break
 // both causality and chunked streaming.
@@ -117,6 +122,39 @@ func unfold(_ x: Tensor, time ft: Int, space f: Int) -> Tensor {
     return v.reshaped([b, c, ft * n, hh * f, ww * f])
 }
 
+/// Non-parametric shortcut into fewer channels (as DC-AE's space-to-channel shortcuts):
+/// x (B,C,N,h,w) -> (B,C/g,N,h,w), the mean of each run of g = C/out adjacent channels.
+func channelAverage(_ x: Tensor, to out: Int) -> Tensor {
+    let b = x.shape[0], c = x.shape[1], g = c / out
+    let rest = Array(x.shape[2...])
+    return mean(x.reshaped([b, out, g] + rest), axis: 2)  // (B,out,N,h,w)
+}
+
+/// Non-parametric shortcut into more channels: each channel repeated g = out/C times
+/// (the transpose of `channelAverage`, up to scale). x (B,C,N,h,w) -> (B,out,N,h,w).
+func channelRepeat(_ x: Tensor, to out: Int) -> Tensor {
+    let b = x.shape[0], c = x.shape[1], g = out / c
+    let rest = Array(x.shape[2...]), inner = rest.reduce(1, *)
+    let v = x.reshaped([b, c, 1, inner])                        // (B,C,1,N*h*w)
+    return concat([Tensor](repeating: v, count: g), axis: 2)    // (B,C,g,N*h*w)
+        .reshaped([b, out] + rest)
+}
+
+/// A shortcut from `from` channels to `to` channels, when one divides the other.
+func shortcut(_ x: Tensor, to out: Int) -> Tensor? {
+    let c = x.shape[1]
+    if c == out { return x }
+    if c > out && c % out == 0 { return channelAverage(x, to: out) }
+    if out > c && out % c == 0 { return channelRepeat(x, to: out) }
+    return nil
+}
+
+/// conv(x) plus the channel shortcut of x when there is one.
+func withShortcut(_ x: Tensor, _ y: Tensor) -> Tensor {
+    guard let s = shortcut(x, to: y.shape[1]) else { return y }
+    return y + s
+}
+
 /// The causal video VAE (see the file's header).
 public final class CausalVideoVAE: Layer {
     public let config: VAEConfig
@@ -186,22 +224,26 @@ public final class CausalVideoVAE: Layer {
             v = concat([first, first, first, x], axis: 2)                  // (B,3,4(k+1),H,W)
         }
         var h = fold(v, time: Self.groupFrames, space: Self.inputFold)    // (B,192,N,H/4,W/4)
-        h = encIn(h, cache: cache)                                         // (B,C1,N,H/4,W/4)
+        h = withShortcut(h, encIn(h, cache: cache))                        // (B,C1,N,H/4,W/4)
         for block in encBase { h = block(h, cache: cache) }
         if midFold > 1 { h = fold(h, time: 1, space: midFold) }            // (B,4C1,N,h,w)
-        h = encMid(silu(h), cache: cache)                                  // (B,C2,N,h,w)
+        h = withShortcut(h, encMid(silu(h), cache: cache))                 // (B,C2,N,h,w)
         for block in encDeep { h = block(h, cache: cache) }
-        return encOut(silu(h), cache: cache)                               // (B,2Z,N,h,w)
+        let moments = encOut(silu(h), cache: cache)                        // (B,2Z,N,h,w)
+        guard let meanShortcut = shortcut(h, to: config.latentChannels) else { return moments }
+        let z = config.latentChannels
+        let parts = split(moments, sizes: [z, z], axis: 1)
+        return concat([parts[0] + meanShortcut, parts[1]], axis: 1)        // the mean gets the shortcut
     }
 
     /// Decoder: z (B,Z,N,h,w) -> x (B,3,T,H,W); T = 1 + 4(N-1) for the first chunk, else 4N.
     public func decode(_ z: Tensor, cache: CausalCache? = nil, firstChunk: Bool = true) -> Tensor {
-        var h = decIn(z, cache: cache)                                     // (B,C2,N,h,w)
+        var h = withShortcut(z, decIn(z, cache: cache))                    // (B,C2,N,h,w)
         for block in decDeep { h = block(h, cache: cache) }
-        h = decMid(silu(h), cache: cache)                                  // (B,C1*m*m,N,h,w)
+        h = withShortcut(h, decMid(silu(h), cache: cache))                 // (B,C1*m*m,N,h,w)
         if midFold > 1 { h = unfold(h, time: 1, space: midFold) }          // (B,C1,N,H/4,W/4)
         for block in decBase { h = block(h, cache: cache) }
-        h = decOut(silu(h), cache: cache)                                  // (B,192,N,H/4,W/4)
+        h = withShortcut(h, decOut(silu(h), cache: cache))                 // (B,192,N,H/4,W/4)
         let x = unfold(h, time: Self.groupFrames, space: Self.inputFold)   // (B,3,4N,H,W)
         guard firstChunk else { return x }
         return split(x, sizes: [3, x.shape[2] - 3], axis: 2)[1]            // (B,3,1+4(N-1),H,W)

@@ -14,13 +14,13 @@ public struct VAETrainingOptions: Sendable {
     /// Fraction of each batch drawn from real footage (when loaded).
     public var realFraction: Double = 0.25
     public var config = VAEConfig()
-    public var steps = 3000
-    public var batchSize = 4
+    public var steps = 2600
+    public var batchSize = 6
     /// Frames per training clip (1 + 4k).
-    public var clipFrames = 9
+    public var clipFrames = 5
     /// Side of the square training crops (a multiple of the spatial factor).
     public var cropSize = 64
-    public var learningRate = 8e-4
+    public var learningRate = 1e-3
     public var warmupSteps = 100
     public var klWeight: Float = 1e-5
     public var emaDecay = 0.998

@@ -47,19 +47,19 @@ struct TrainVAE: ReelCommand {
     var realData = RealFootage.directory
 
     @Option(help: "Optimisation steps.")
-    var steps = 3000
+    var steps = 2600
 
     @Option(help: "Clips per batch.")
-    var batch = 4
+    var batch = 6
 
     @Option(help: "Frames per training clip (1 + 4k).")
-    var frames = 9
+    var frames = 5
 
     @Option(help: "Side of the square training crops (a multiple of the spatial factor).")
     var crop = 64
 
     @Option(help: "Peak learning rate (warm-up, then cosine decay).")
-    var lr = 8e-4
+    var lr = 1e-3
 
     @Option(help: "Weight of the KL term (against the per-pixel MSE).")
     var klWeight: Float = 1e-5
