@@ -1,0 +1,46 @@
+// The default VAE shipped in ReelVAE's resources: found without a flag, intact, and
+// reconstructing held-out shapes-world clips above a floor (a regression test: the
+// clips are rendered here by ReelWorld from a seed no training dataset used).
+
+import ReelNumerics
+import ReelVAE
+import XCTest
+
+final class ShippedModelTests: XCTestCase {
+    /// Measured for the shipped model on these clips: see the print; the floor leaves ~1 dB of slack.
+    static let psnrFloor = 20.0
+
+    func shipped() throws -> CausalVideoVAE {
+        guard let path = DefaultVAE.path() else {
+            XCTFail("no default VAE; looked in \(DefaultVAE.candidates())")
+            throw VAEError.cannotOpen("no default VAE")
+        }
+        return try CausalVideoVAE.load(weightsPath: path)
+    }
+
+    func testShippedModelIsFoundAndIntact() throws {
+        let vae = try shipped()
+        XCTAssertEqual(vae.config.spatialFactor, 8)
+        XCTAssertEqual(vae.config.temporalFactor, 4)
+        XCTAssertEqual(vae.weightsID(), vae.config.id, "the config's id names other weights")
+        XCTAssertGreaterThan(vae.config.latentScale, 0)
+        XCTAssertEqual(try DefaultVAE.resolve(nil).config, vae.config)
+    }
+
+    func testShippedModelReconstructsHeldOutClips() throws {
+        let vae = try shipped()
+        var total = 0.0
+        let clips = try (0..<4).map { try worldClip(seed: 777, index: $0, width: 64, height: 64, frames: 9) }
+            + [try worldClip(seed: 778, index: 0, width: 112, height: 64, frames: 5)]
+        for x in clips {
+            let y = GradMode.withoutGrad { vae.decode(vae.encode(x).mean) }
+            XCTAssertEqual(y.shape, x.shape)
+            let p = psnr(x, y)
+            print("shipped VAE on a held-out \(x.shape) clip: PSNR \(p) dB")
+            total += p
+        }
+        let mean = total / Double(clips.count)
+        print("shipped VAE: mean PSNR \(mean) dB on \(clips.count) held-out clips (floor \(Self.psnrFloor))")
+        XCTAssertGreaterThan(mean, Self.psnrFloor)
+    }
+}
