@@ -14,10 +14,14 @@ public struct VAETrainingOptions: Sendable {
     /// Fraction of each batch drawn from real footage (when loaded).
     public var realFraction: Double = 0.25
     public var config = VAEConfig()
-    public var steps = 2600
-    public var batchSize = 6
-    /// Frames per training clip (1 + 4k).
-    public var clipFrames = 5
+    public var steps = 2400
+    public var batchSize = 4
+    /// Frames per training clip (1 + 4k): each step draws a length from minClipFrames,
+    /// minClipFrames + 4, ..., clipFrames, and scales the batch so that every step has
+    /// about batchSize x latentFrames(minClipFrames) latent frames (longer clips teach
+    /// the causal caches the steady state of a long video).
+    public var clipFrames = 17
+    public var minClipFrames = 9
     /// Side of the square training crops (a multiple of the spatial factor).
     public var cropSize = 64
     public var learningRate = 1e-3
@@ -47,6 +51,9 @@ public struct VAETrainingOptions: Sendable {
         guard batchSize >= 1 && batchSize <= 256 else { throw .badInput("--batch is \(batchSize), expected 1 to 256") }
         guard clipFrames >= 1, (clipFrames - 1) % 4 == 0 else {
             throw .badInput("--frames is \(clipFrames), expected 1 + 4k (1, 5, 9, 13, ...)")
+        }
+        guard minClipFrames >= 1, (minClipFrames - 1) % 4 == 0, minClipFrames <= clipFrames else {
+            throw .badInput("--min-frames is \(minClipFrames), expected 1 + 4k and at most --frames \(clipFrames)")
         }
         guard cropSize >= config.spatialFactor, cropSize % config.spatialFactor == 0 else {
             throw .badInput("--crop is \(cropSize), expected a multiple of the spatial factor \(config.spatialFactor)")
@@ -141,9 +148,12 @@ public final class VAETrainer {
 
     /// One batch (B,3,T,S,S) in [-1,1]: random clips, random windows in time and space.
     func sampleBatch(_ rng: inout Xoshiro256StarStar) -> Tensor {
-        let b = options.batchSize, t = options.clipFrames, s = options.cropSize
-        let x = Tensor(uninitialized: [b, 3, t, s, s])
         func pick(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        let lengths = (options.clipFrames - options.minClipFrames) / 4 + 1
+        let t = options.minClipFrames + 4 * pick(lengths), s = options.cropSize
+        let budget = options.batchSize * CausalVideoVAE.latentFrames(forVideoFrames: options.minClipFrames)
+        let b = max(1, budget / CausalVideoVAE.latentFrames(forVideoFrames: t))
+        let x = Tensor(uninitialized: [b, 3, t, s, s])  // (B,3,T,S,S)
         let haveReal = !real.trainClips.isEmpty || !real.trainPhotos.isEmpty
         for i in 0..<b {
             let dst = x.data + i * 3 * t * s * s
@@ -282,7 +292,7 @@ public final class VAETrainer {
         config.latentShift = Float(mu)
         config.latentScale = Float(count > 1 ? max(1e-3, (sumSq / Double(count) - mu * mu).squareRoot()) : 1)
         config.id = model.weightsID()
-        config.recipe = "reel-train vae: \(steps) steps, batch \(options.batchSize) x \(options.clipFrames) frames at \(options.cropSize)x\(options.cropSize), lr \(options.learningRate), KL weight \(options.klWeight), seed \(options.seed), real fraction \(options.realDirectory == nil ? 0 : options.realFraction)"
+        config.recipe = "reel-train vae: \(steps) steps, batch \(options.batchSize) x \(options.minClipFrames) to \(options.clipFrames) frames at \(options.cropSize)x\(options.cropSize), lr \(options.learningRate), KL weight \(options.klWeight), seed \(options.seed), real fraction \(options.realDirectory == nil ? 0 : options.realFraction)"
         try model.save(weightsPath: options.outputPath, config: config)
     }
 }

@@ -47,13 +47,16 @@ struct TrainVAE: ReelCommand {
     var realData = RealFootage.directory
 
     @Option(help: "Optimisation steps.")
-    var steps = 2600
+    var steps = 2400
 
-    @Option(help: "Clips per batch.")
-    var batch = 6
+    @Option(help: "Clips per batch at the shortest length (fewer for longer clips).")
+    var batch = 4
 
-    @Option(help: "Frames per training clip (1 + 4k).")
-    var frames = 5
+    @Option(help: "Frames of the longest training clips (1 + 4k).")
+    var frames = 17
+
+    @Option(help: "Frames of the shortest training clips (1 + 4k); each step draws a length between.")
+    var minFrames = 9
 
     @Option(help: "Side of the square training crops (a multiple of the spatial factor).")
     var crop = 64
@@ -107,6 +110,7 @@ struct TrainVAE: ReelCommand {
         o.steps = steps
         o.batchSize = batch
         o.clipFrames = frames
+        o.minClipFrames = minFrames
         o.cropSize = crop
         o.learningRate = lr
         o.klWeight = klWeight
