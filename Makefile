@@ -62,5 +62,5 @@ vae-model: deps
 	$(RELEASE)/reel-synth --seed 2 --size 112x64 --frames 17 --count 200 --out $(VAE_DATA)/landscape
 	$(RELEASE)/reel-synth --seed 3 --size 64x112 --frames 17 --count 200 --out $(VAE_DATA)/portrait
 	$(RELEASE)/reel-train vae --data $(VAE_DATA)/square --data $(VAE_DATA)/landscape --data $(VAE_DATA)/portrait \
-	  --steps 2400 --batch 4 --min-frames 9 --frames 17 --lr 1e-3 --seed 1 --checkpoint-every 100 \
+	  --steps 2400 --batch 4 --min-frames 9 --frames 17 --lr 8e-4 --seed 1 --checkpoint-every 100 \
 	  --checkpoint $(VAE_DATA)/checkpoint.safetensors --out Sources/ReelVAE/Resources/vae-default.safetensors

@@ -24,7 +24,7 @@ public struct VAETrainingOptions: Sendable {
     public var minClipFrames = 9
     /// Side of the square training crops (a multiple of the spatial factor).
     public var cropSize = 64
-    public var learningRate = 1e-3
+    public var learningRate = 8e-4
     public var warmupSteps = 100
     public var klWeight: Float = 1e-5
     public var emaDecay = 0.998
@@ -327,7 +327,7 @@ public func vaeLossAndGradients(_ model: CausalVideoVAE, _ x: Tensor, klWeight: 
     rng.fillNormal(noise.valueBuffer)
     let m = moments.data
     for bi in 0..<b { for c in 0..<zc { for i in 0..<inner {
-        let mu = m[(bi * 2 * zc + c) * inner + i], lv = min(10, max(-20, m[(bi * 2 * zc + zc + c) * inner + i]))
+        let mu = m[(bi * 2 * zc + c) * inner + i], lv = boundedLogVariance(m[(bi * 2 * zc + zc + c) * inner + i]).value
         let k = (bi * zc + c) * inner + i
         z.data[k] = mu + Foundation.exp(0.5 * lv) * noise.data[k]
     } } }
@@ -342,15 +342,26 @@ public func vaeLossAndGradients(_ model: CausalVideoVAE, _ x: Tensor, klWeight: 
     let gz = z.grad
     for bi in 0..<b { for c in 0..<zc { for i in 0..<inner {
         let im = (bi * 2 * zc + c) * inner + i, il = (bi * 2 * zc + zc + c) * inner + i
-        let mu = m[im], rawLV = m[il], lv = min(10, max(-20, rawLV))
+        let mu = m[im], (lv, slope) = boundedLogVariance(m[il])
         let k = (bi * zc + c) * inner + i
         let sigma = Foundation.exp(0.5 * lv), ev = sigma * sigma
         kl += Double(0.5 * (mu * mu + ev - 1 - lv))
         seed.data[im] = gz[k] + beta * mu / n
-        let inRange: Float = rawLV == lv ? 1 : 0
-        seed.data[il] = inRange * (gz[k] * noise.data[k] * 0.5 * sigma + beta * 0.5 * (ev - 1) / n)
+        seed.data[il] = slope * (gz[k] * noise.data[k] * 0.5 * sigma + beta * 0.5 * (ev - 1) / n)
     } } }
     moments.backward(seed: seed)
     return (rec.item, Float(kl / Double(n)))
 }
 
+/// The log-variance used for sampling and the KL: the encoder's raw value bounded
+/// smoothly from above by 0 (lv = -softplus(-raw), so sigma <= 1) and clamped at -20
+/// below; returns it and d lv / d raw. With a tiny KL weight, Adam (which sees gradient
+/// signs, not sizes) otherwise lets the log-variance wander up until the sampled noise
+/// swamps the latent and the loss spikes by orders of magnitude.
+@inline(__always)
+func boundedLogVariance(_ raw: Float) -> (value: Float, slope: Float) {
+    // -softplus(-raw) = raw - softplus(raw); stable for both signs.
+    let value = raw < 0 ? raw - Foundation.log1p(Foundation.exp(raw)) : -Foundation.log1p(Foundation.exp(-raw))
+    let slope = 1 / (1 + Foundation.exp(raw))  // sigmoid(-raw)
+    return value < -20 ? (-20, 0) : (value, slope)
+}

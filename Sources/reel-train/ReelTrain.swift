@@ -62,7 +62,7 @@ struct TrainVAE: ReelCommand {
     var crop = 64
 
     @Option(help: "Peak learning rate (warm-up, then cosine decay).")
-    var lr = 1e-3
+    var lr = 8e-4
 
     @Option(help: "Weight of the KL term (against the per-pixel MSE).")
     var klWeight: Float = 1e-5
