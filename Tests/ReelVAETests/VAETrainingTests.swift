@@ -33,7 +33,8 @@ final class VAETrainingTests: XCTestCase {
         o.config = VAEConfig(latentChannels: 4, baseChannels: 8, baseBlocks: 1, deepChannels: 8, deepBlocks: 1)
         o.steps = 12
         o.batchSize = 2
-        o.clipFrames = 5
+        o.clipFrames = 9
+        o.minClipFrames = 5
         o.cropSize = 32
         o.warmupSteps = 3
         o.holdOutEvery = 3
