@@ -43,6 +43,11 @@ targets += [
 
 // MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)
 
+targets += [
+    .target(name: "ReelText", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .testTarget(name: "ReelTextTests", dependencies: ["ReelText"], exclude: ["Fixtures"]),
+]
+
 // MARK: - Benchmarks (make bench; never part of the tests)
 
 let package = Package(
