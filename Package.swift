@@ -28,7 +28,13 @@ targets += [
 
 targets += [
     .target(name: "ReelStream", dependencies: ["CReelChecksum"]),
+    .target(name: "ReelCLI", dependencies: ["ReelStream", argumentParser]),
     .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"]),
+]
+
+// End-to-end tests of the built tools in shell pipelines, and man pages against --help.
+targets += [
+    .testTarget(name: "ToolTests", dependencies: []),
 ]
 
 // MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)
