@@ -51,27 +51,24 @@ enum Tools {
         env["PATH"] = dir.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
         p.environment = env
         if let cwd { p.currentDirectoryURL = cwd }
-        let outPipe = Pipe(), errPipe = Pipe()
-        p.standardOutput = outPipe
-        p.standardError = errPipe
-        let inPipe = Pipe()
-        p.standardInput = inPipe
+        // Files, not pipes, for the child's standard streams: no deadlock, no threads.
+        let tmp = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let inURL = tmp.appendingPathComponent("stdin"), outURL = tmp.appendingPathComponent("stdout"),
+            errURL = tmp.appendingPathComponent("stderr")
+        try (stdin ?? Data()).write(to: inURL)
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let inH = try FileHandle(forReadingFrom: inURL), outH = try FileHandle(forWritingTo: outURL),
+            errH = try FileHandle(forWritingTo: errURL)
+        p.standardInput = inH
+        p.standardOutput = outH
+        p.standardError = errH
         try p.run()
-        if let stdin {
-            DispatchQueue.global().async {
-                inPipe.fileHandleForWriting.write(stdin)
-                try? inPipe.fileHandleForWriting.close()
-            }
-        } else {
-            try? inPipe.fileHandleForWriting.close()
-        }
-        var outData = Data(), errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { outData = outPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        errData = errPipe.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
         p.waitUntilExit()
+        try? inH.close(); try? outH.close(); try? errH.close()
+        let outData = try Data(contentsOf: outURL)
+        let errData = try Data(contentsOf: errURL)
         return Result(status: p.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
     }
 
