@@ -1,0 +1,65 @@
+// Activations (SiLU, GELU in its tanh and erf forms), softmax over the last axis,
+// and dropout. The elementwise work is in ReelKernels (vectorized, polynomial exp).
+
+import ReelKernels
+
+public enum GELUApproximation: Sendable { case tanh, erf }
+
+func unaryKernel(_ x: Tensor, forward: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
+                 backward: @escaping (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+    let out = Tensor.result(x.shape, inputs: [x]) { out in
+        backward(x.data, out.grad, x.grad, x.count)
+    }
+    forward(x.data, out.data, x.count)
+    return out
+}
+
+/// x * sigmoid(x).
+public func silu(_ x: Tensor) -> Tensor {
+    unaryKernel(x, forward: { rk_silu_forward($0, $1, $2) }, backward: { rk_silu_backward($0, $1, $2, $3) })
+}
+
+/// 0.5 x (1 + erf(x / sqrt 2)), or its tanh approximation (PyTorch's approximate="tanh").
+public func gelu(_ x: Tensor, approximation: GELUApproximation = .tanh) -> Tensor {
+    switch approximation {
+    case .tanh:
+        return unaryKernel(x, forward: { rk_gelu_tanh_forward($0, $1, $2) },
+                           backward: { rk_gelu_tanh_backward($0, $1, $2, $3) })
+    case .erf:
+        return unaryKernel(x, forward: { rk_gelu_erf_forward($0, $1, $2) },
+                           backward: { rk_gelu_erf_backward($0, $1, $2, $3) })
+    }
+}
+
+/// Softmax over the last axis.
+public func softmax(_ x: Tensor) -> Tensor {
+    let cols = x.shape.last ?? 1, rows = x.count / max(cols, 1)
+    let out = Tensor(uninitialized: x.shape)
+    out.record(inputs: [x]) { out in
+        rk_softmax_backward(out.data, out.grad, x.grad, rows, cols)
+    }
+    rk_softmax_forward(x.data, out.data, rows, cols)
+    return out
+}
+
+/// Dropout: zeroes each element with probability `p` and scales the rest by 1/(1-p).
+/// Identity when `training` is false or p == 0.
+public func dropout(_ x: Tensor, p: Float, training: Bool, using rng: inout RandomState) -> Tensor {
+    guard training, p > 0 else { return x }
+    let mask = Tensor(uninitialized: x.shape)
+    for i in 0..<x.count { mask.data[i] = rng.nextUniform() < p ? 0 : 1 }
+    return dropout(x, keepMask: mask, p: p)
+}
+
+/// Dropout with a given keep mask (1 keep, 0 drop): x * mask / (1 - p).
+public func dropout(_ x: Tensor, keepMask: Tensor, p: Float) -> Tensor {
+    shapeCheck(keepMask.shape == x.shape, "dropout mask \(keepMask.shape) for x \(x.shape)")
+    let scale = 1 / (1 - p)
+    let out = Tensor.result(x.shape, inputs: [x]) { out in
+        let g = out.grad, gx = x.grad, m = keepMask.data
+        for i in 0..<x.count { gx[i] += g[i] * m[i] * scale }
+    }
+    let px = x.data, m = keepMask.data, y = out.data
+    for i in 0..<x.count { y[i] = px[i] * m[i] * scale }
+    return out
+}
