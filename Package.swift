@@ -82,9 +82,14 @@ targets += [
 
 // MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)
 
+// Encoder forward passes and the tokenizer run in debug test builds too: -Ounchecked.
 targets += [
-    .target(name: "ReelText", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .testTarget(name: "ReelTextTests", dependencies: ["ReelText"], exclude: ["Fixtures"]),
+    .target(name: "ReelText", dependencies: ["ReelNumerics", "ReelSafetensors", "ReelWorld", "ReelStream"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-prompt-expand", dependencies: ["ReelText", "ReelCLI", "ReelStream", argumentParser]),
+    .testTarget(name: "ReelTextTests", dependencies: ["ReelText", "ReelWorld", "ReelStream"], exclude: ["Fixtures"]),
+    .executableTarget(name: "bench-text", dependencies: ["ReelText", "ReelNumerics"], path: "Sources/bench-text",
+                      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
 ]
 
 // MARK: - Benchmarks (make bench; never part of the tests)
