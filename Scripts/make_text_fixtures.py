@@ -105,6 +105,29 @@ def hand_written():
     ]
 
 
+def world_captions():
+    """Detailed captions from ReelWorld's own caption writer, through a built
+    reel-prompt-expand (--print needs no model), when one is there."""
+    import shutil
+    import subprocess
+    candidates = [os.environ.get("REEL_BIN", ""), os.path.join(ROOT, ".build", "debug"), os.path.join(ROOT, ".build", "release")]
+    tool = next((os.path.join(d, "reel-prompt-expand") for d in candidates
+                 if d and os.access(os.path.join(d, "reel-prompt-expand"), os.X_OK)), shutil.which("reel-prompt-expand"))
+    if not tool:
+        print("make_text_fixtures.py: no built reel-prompt-expand; world captions left out", file=sys.stderr)
+        return []
+    prompts = ["red ball bouncing", "a crimson sphere drifting to the right", "two stars", "a square",
+               "green triangle on a night background, camera panning left", "slowly spinning star", "a ball",
+               "three small balls", "an orange cube growing quickly", "a purple triangle moving down on sand"]
+    out = []
+    for i, p in enumerate(prompts):
+        for seed in (i, 100 + i, 200 + i):
+            r = subprocess.run([tool, "--print", "--seed", str(seed), p], capture_output=True, text=True)
+            if r.returncode == 0:
+                out.append(r.stdout.strip())
+    return out
+
+
 def generated(rng):
     out = []
     for _ in range(40):
@@ -171,7 +194,7 @@ def main():
         n = int(feats["attention_mask"][0].sum())
         return [int(i) for i in feats["input_ids"][0][:n]]
 
-    texts = hand_written() + generated(rng)
+    texts = hand_written() + generated(rng) + world_captions()
     seen, cases = set(), []
     for t in texts:
         if t in seen:
