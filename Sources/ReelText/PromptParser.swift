@@ -95,6 +95,8 @@ public enum PromptParser {
     ]
 
     static let backgroundNouns: Set<String> = ["background", "backdrop", "wall", "backgrounds"]
+    /// Words after which a colour that is also a background ("white", "black") is the background.
+    static let backgroundPrepositions: Set<String> = ["on", "against", "over"]
 
     /// One token of the prompt after phrase matching.
     enum Token: Equatable {
@@ -103,7 +105,7 @@ public enum PromptParser {
         case direction(Motion)
         case genericMotion
         case camera
-        case filler
+        case filler(String)
         case unknown(String)
     }
 
@@ -129,11 +131,22 @@ public enum PromptParser {
             if let k = numberWords[w] { out.append(.number(k)) }
             else if genericMotionWords.contains(w) { out.append(.genericMotion) }
             else if w == "camera" || w == "cam" { out.append(.camera) }
-            else if fillerWords.contains(w) { out.append(.filler) }
+            else if fillerWords.contains(w) { out.append(.filler(w)) }
             else { out.append(.unknown(w)) }
             i += 1
         }
         return out
+    }
+
+    /// The filler word before token `i`, articles skipped ("on a white": "on").
+    static func wordBefore(_ i: Int, in toks: [Token]) -> String? {
+        var k = i - 1
+        while k >= 0 {
+            guard case .filler(let w) = toks[k] else { return nil }
+            if w != "a" && w != "an" && w != "the" && w != "plain" && w != "solid" { return w }
+            k -= 1
+        }
+        return nil
     }
 
     /// Reads `prompt` (any case, any punctuation).
@@ -215,12 +228,15 @@ public enum PromptParser {
                     pending.size = s
                     current = nil
                 case .color(let c):
-                    // "red background": a colour used as a background the world does not have.
-                    if i + 1 < toks.count, case .filler = toks[i + 1],
-                       i + 1 < words.count, backgroundNouns.contains(wordAt(toks: toks, words: words, index: i + 1) ?? "") {
+                    if i + 1 < toks.count, case .filler(let next) = toks[i + 1], backgroundNouns.contains(next) {
+                        // "red background": a colour used as a background the world does not have.
                         if let b = Background(rawValue: c.rawValue) { result.background = b }
-                        else { result.unsupportedPhrases.append("\(termWords.joined(separator: " ")) background") }
+                        else { result.unsupportedPhrases.append("\(termWords.joined(separator: " ")) \(next)") }
                         i += 1
+                    } else if let before = wordBefore(i, in: toks), backgroundPrepositions.contains(before),
+                              let b = Background(rawValue: c.rawValue) {
+                        // "a ball on white": a colour after "on" that is also a background.
+                        result.background = b
                     } else {
                         pending.color = c
                         current = nil
@@ -261,14 +277,4 @@ public enum PromptParser {
         return result
     }
 
-    /// The word behind token `index` when that token is a single filler or unknown word.
-    static func wordAt(toks: [Token], words: [String], index: Int) -> String? {
-        // Re-walk the words to find the index of token `index`'s first word.
-        var w = 0
-        for (k, t) in toks.enumerated() {
-            if k == index { return w < words.count ? words[w] : nil }
-            if case .term(_, let ws) = t { w += ws.count } else { w += 1 }
-        }
-        return nil
-    }
 }

@@ -109,6 +109,9 @@ final class BertLayer {
 }
 
 /// all-MiniLM-L6-v2 in Swift: tokenizer, BERT encoder, mean pooling, normalization.
+/// @unchecked Sendable: the weights are written once in `init` and only read
+/// afterwards (forward passes run without gradients and allocate their own
+/// activations), so concurrent `encode` calls share nothing mutable.
 public final class SentenceEncoder: @unchecked Sendable {
     public let tokenizer: WordPieceTokenizer
     public let configuration: BertConfiguration

@@ -44,6 +44,8 @@ final class PromptExpansionTests: XCTestCase {
                     && $0.objects[1].size == .small && $0.objects[1].color == .blue && $0.objects[1].shape == .square && $0.objects[1].motion == .movesUp },
             Case(prompt: "a still purple triangle under a starry night sky, static camera") {
                 $0.objects[0].motion == .still && $0.objects[0].color == .purple && $0.background == .night && $0.camera == .static },
+            Case(prompt: "a pink ball on white") { $0.objects[0].color == .pink && $0.background == .white },
+            Case(prompt: "a white star against a plain black wall") { $0.objects[0].color == .white && $0.background == .black },
             Case(prompt: "a ball moving") { Set([Motion.movesLeft, .movesRight, .movesUp, .movesDown, .bounces, .circles]).contains($0.objects[0].motion) },
             Case(prompt: "orange orb circling on a checkerboard background") {
                 $0.objects[0].color == .orange && $0.objects[0].shape == .ball && $0.objects[0].motion == .circles && $0.background == .checker },
@@ -114,5 +116,48 @@ final class PromptExpansionTests: XCTestCase {
         }
         let e = try? expander.expand("a ball on a red background", seed: 1)
         XCTAssertTrue(e?.warnings.contains { $0.contains("red background") } ?? false)
+    }
+
+    /// Every short prompt the training set's caption writer makes reads back
+    /// without unknown words, and its expansion keeps what it names.
+    func testTrainingShortPromptsRoundTrip() throws {
+        var failures = 0
+        for seed in UInt64(0)..<400 {
+            let truth = try SceneSampler.sample(seed: seed, width: 64, height: 64, frames: 8)
+            var rng = SplitMix64(seed: seed &+ 1000)
+            let prompt = Captions.shortPrompt(truth, rng: &rng)
+            let parsed = PromptParser.parse(prompt)
+            XCTAssertEqual(parsed.unknownWords, [], prompt)
+            // Each named object gets exactly the words said about it, in order.
+            XCTAssertLessThanOrEqual(parsed.objects.count, truth.objects.count, prompt)
+            for (k, o) in parsed.objects.enumerated() where k < truth.objects.count {
+                let t = truth.objects[k]
+                XCTAssertEqual(o.shape, t.shape, prompt)
+                if let c = o.color { XCTAssertEqual(c, t.color, prompt) }
+                if let z = o.size { XCTAssertEqual(z, t.size, prompt) }
+                if let m = o.motion { XCTAssertEqual(m, t.motion, prompt) }
+                if let v = o.speed { XCTAssertEqual(v, t.speed, prompt) }
+            }
+            let e = try expander.expand(prompt, seed: seed)
+            let scene = try XCTUnwrap(e.scene)
+            let first = scene.objects[0], want = truth.objects[0]
+            var ok = first.shape == want.shape
+            for term in Vocabulary.terms(in: prompt) {
+                switch term {
+                case .background(let b): ok = ok && scene.background == b
+                case .camera(let c): ok = ok && scene.camera == c
+                case .color(let c): ok = ok && scene.objects.contains { $0.color == c }
+                case .size(let z): ok = ok && scene.objects.contains { $0.size == z }
+                case .motion(let m): ok = ok && scene.objects.contains { $0.motion == m }
+                case .speed(let v): ok = ok && scene.objects.contains { $0.speed == v }
+                case .shape(let h): ok = ok && scene.objects.contains { $0.shape == h }
+                }
+            }
+            if !ok {
+                failures += 1
+                XCTFail("\(prompt) -> \(e.caption ?? "nil")")
+            }
+        }
+        XCTAssertEqual(failures, 0)
     }
 }
