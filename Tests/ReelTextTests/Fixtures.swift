@@ -20,7 +20,7 @@ enum Fixtures {
         do {
             return try TextModelDirectory.locate()
         } catch {
-            throw XCTSkip("all-MiniLM-L6-v2 is not installed (\(error)); run `make text-model` or Scripts/fetch-text-model.sh")
+            throw XCTSkip("all-MiniLM-L6-v2 is not installed: \(error)")
         }
     }
 }
