@@ -45,6 +45,16 @@ targets += [
 
 // MARK: - Safetensors (issue 3)
 
+targets += [
+    .target(name: "ReelSafetensors"),
+    // Tests read their Fixtures/ through #filePath, so no resource bundle is needed.
+    .testTarget(name: "ReelSafetensorsTests", dependencies: ["ReelSafetensors"], exclude: ["Fixtures"]),
+    // The AdamW update loop runs over every parameter each step: -Ounchecked even in debug builds.
+    .target(name: "ReelOptim", dependencies: ["ReelSafetensors"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .testTarget(name: "ReelOptimTests", dependencies: ["ReelOptim", "ReelSafetensors"], exclude: ["Fixtures"]),
+]
+
 // MARK: - Shapes world: reel-synth (issue 5)
 
 // MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)
