@@ -57,6 +57,13 @@ targets += [
 
 // MARK: - Shapes world: reel-synth (issue 5)
 
+targets += [
+    // Rendering thousands of clips is a hot loop: optimise even in debug builds.
+    .target(name: "ReelWorld", dependencies: ["ReelStream"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", "ReelCLI", "ReelStream", argumentParser]),
+    .testTarget(name: "ReelWorldTests", dependencies: ["ReelWorld", "ReelStream", "reel-synth"]),
+]
+
 // MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)
 
 // MARK: - Video compression network: ReelVAE, reel-train (issue 5)
