@@ -41,6 +41,18 @@ targets += [
 
 // MARK: - Media: PNG, video, encode/decode (issue 2)
 
+// ReelImage links libpng only (reel-inspect uses it); FFmpeg stays in ReelVideo and the two tools.
+// ReelVideo also holds the media <-> pixel-stream logic of reel-encode and reel-decode.
+targets += [
+    .target(name: "ReelImage", dependencies: ["CPNG"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .target(name: "ReelVideo", dependencies: ["CFFmpeg", "ReelImage", "ReelStream"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-encode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelCLI", argumentParser]),
+    .executableTarget(name: "reel-decode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelCLI", argumentParser]),
+    .testTarget(name: "ReelImageTests", dependencies: ["ReelImage"]),
+    .testTarget(name: "ReelVideoTests", dependencies: ["ReelVideo", "ReelImage", "ReelStream"]),
+]
+
 // MARK: - Neural engine (issue 3)
 
 // MARK: - Safetensors (issue 3)
