@@ -30,6 +30,7 @@ targets += [
     .target(name: "ReelStream", dependencies: ["CReelChecksum"]),
     .target(name: "ReelCLI", dependencies: ["ReelStream", argumentParser]),
     .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"]),
+    .testTarget(name: "ReelFormatTests", dependencies: ["ReelStream", "ReelCLI"]),
 ]
 
 // MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)

@@ -194,7 +194,7 @@ def test_man_page_hex_dump_is_the_example():
     block = page.split('.\\" BEGIN EXAMPLE', 1)[1].split('.\\" END EXAMPLE', 1)[0]
     dumped = bytearray()
     for line in block.splitlines():
-        m = re.match(r"^([0-9a-f]{4})((?: +[0-9a-f]{2})+)", line)
+        m = re.match(r"^([0-9a-f]{4})((?: +[0-9a-f]{2}(?!\S))+)", line)
         if m:
             assert int(m.group(1), 16) == len(dumped), line
             dumped += bytes(int(b, 16) for b in m.group(2).split())
