@@ -92,9 +92,8 @@ enum MalformedCorpus {
         let head = ClipHeader(clip: 0, kind: .pixels, dtype: .u8, channels: 3, width: 2, height: 2, fps: Rational(24), frameCount: 1)
         let hr = head.record
         let fr = frame(bytes: 12)
-        // A latent clip cut into 1x2x2 patches: 4 channels, 2x4x4 → a 2x2x2 grid of 16-value tokens.
-        let lh = ClipHeader(clip: 0, kind: .latents, dtype: .f32, channels: 4, width: 4, height: 4, frameCount: 2,
-                            spatialFactor: 8, temporalFactor: 4, sourceWidth: 32, sourceHeight: 32, model: "reel-vae-tiny")
+        // Tokens alone (no HEAD, as a stream of tokens may be): 4 channels, 2x4x4 cut
+        // into 1x2x2 patches → a 2x2x2 grid of 16-value f32 tokens.
         let geo = PatchGeometry(clip: 0, dtype: .f32, pt: 1, ph: 2, pw: 2, channels: 4, frames: 2, height: 4, width: 4)
         func tokens(_ positions: [(Int32, Int32, Int32)], dim: Int = 16) -> Record {
             let b = TokenBlock(clip: 0, count: positions.count, dim: dim, dtype: .f32)
@@ -203,9 +202,9 @@ enum MalformedCorpus {
             MalformedCase(name: "frame-index-beyond-count", bytes: try stream([hr, frame(index: 1, bytes: 12)]), error: "inconsistent",
                           fragment: "frame 1 of clip 0 is beyond the 1 frames its HEAD record declares"),
             // PTCH and TOKS.
-            MalformedCase(name: "tokens-before-geometry", bytes: try stream([lh.record, tokens([(0, 0, 0)])]), error: "inconsistent",
+            MalformedCase(name: "tokens-before-geometry", bytes: try stream([tokens([(0, 0, 0)]), geo.record]), error: "inconsistent",
                           fragment: "tokens of clip 0 come before that clip's PTCH record"),
-            MalformedCase(name: "tokens-outside-grid", bytes: try stream([lh.record, geo.record, tokens([(0, 0, 0), (1, 2, 0)])]), error: "malformed",
+            MalformedCase(name: "tokens-outside-grid", bytes: try stream([geo.record, tokens([(0, 0, 0), (1, 2, 0)])]), error: "malformed",
                           fragment: "token 1 is at (t 1, h 2, w 0), outside the 2x2x2 patch grid"),
             MalformedCase(name: "tokens-negative-position", bytes: try stream([geo.record, tokens([(-1, 0, 0)])]), error: "malformed",
                           fragment: "token 0 is at (t -1, h 0, w 0)"),
@@ -222,8 +221,12 @@ enum MalformedCorpus {
                           bytes: try stream([PatchGeometry(clip: 0, dtype: .f32, pt: 1, ph: 3, pw: 2, channels: 4, frames: 2, height: 4, width: 4).record]),
                           error: "malformed", fragment: "size 2x4x4 is not divisible by the patch 1x3x2"),
             MalformedCase(name: "geometry-disagrees-with-head",
-                          bytes: try stream([lh.record, PatchGeometry(clip: 0, dtype: .f32, pt: 1, ph: 2, pw: 2, channels: 8, frames: 2, height: 4, width: 4).record]),
-                          error: "inconsistent", fragment: "clip 0's patch geometry (8x4x4 f32) disagrees with its header (4x4x4 f32)"),
+                          bytes: try stream([hr, PatchGeometry(clip: 0, dtype: .u8, pt: 1, ph: 2, pw: 2, channels: 8, frames: 2, height: 2, width: 2).record]),
+                          error: "inconsistent", fragment: "clip 0's patch geometry (8x2x2 u8) disagrees with its header (3x2x2 u8)"),
+            MalformedCase(name: "head-disagrees-with-geometry",
+                          bytes: try stream([PatchGeometry(clip: 0, dtype: .u8, pt: 1, ph: 2, pw: 2, channels: 3, frames: 2, height: 2, width: 2).record,
+                                             patched(hr, 6, u16: 4)]),
+                          error: "inconsistent", fragment: "clip 0's header (3x2x2 f32) disagrees with its patch geometry (3x2x2 u8)"),
             // Ancillary kinds this version knows are validated too.
             MalformedCase(name: "text-invalid-utf8", bytes: try stream([Record(type: .text, bytes: badUTF8)]), error: "malformed",
                           fragment: "record 1 (text) is malformed: text is not valid UTF-8"),
