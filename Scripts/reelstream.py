@@ -421,10 +421,11 @@ def decode_tokens(p, index, geometries):
         raise bad("payload is %d bytes, but %d tokens of %d %s need %d + %d" % (len(p), n, d, g["dtype"], off, size))
     positions = np.frombuffer(p, dtype="<i4", count=n * 3, offset=16).reshape(n, 3).astype(np.int32)  # (N,3) (t,h,w)
     gt, gh, gw = g["grid"]
-    for i in range(n):
+    outside = ((positions < 0) | (positions >= np.array([gt, gh, gw]))).any(axis=1)
+    if outside.any():
+        i = int(np.argmax(outside))
         t, h, w = (int(v) for v in positions[i])
-        if t < 0 or t >= gt or h < 0 or h >= gh or w < 0 or w >= gw:
-            raise bad("token %d is at (t %d, h %d, w %d), outside the %dx%dx%d patch grid" % (i, t, h, w, gt, gh, gw))
+        raise bad("token %d is at (t %d, h %d, w %d), outside the %dx%dx%d patch grid" % (i, t, h, w, gt, gh, gw))
     values = _array(p, off, n * d, g["dtype"]).reshape(n, d)  # (N,D), each row (c,dt,dy,dx) row-major
     return dict(clip=clip, positions=positions, values=values)
 
@@ -472,9 +473,11 @@ def decode_noise(p, index):
     if n > MAX_TOKENS or 16 + n * 4 != len(p):
         raise bad("%d levels do not fill the %d bytes after the header" % (n, len(p) - 16))
     levels = _array(p, 16, n, "f32")
-    for i, v in enumerate(levels):
-        if not (0 <= v <= 1):
-            raise bad("level of frame %d is %s, expected 0 to 1" % (first + i, str(np.float32(v))))
+    with np.errstate(invalid="ignore"):
+        wrong = ~((levels >= 0) & (levels <= 1))  # NaN is wrong too
+    if wrong.any():
+        i = int(np.argmax(wrong))
+        raise bad("level of frame %d is %s, expected 0 to 1" % (first + i, str(levels[i])))
     return dict(clip=clip, first=first, levels=levels)
 
 
