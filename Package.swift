@@ -29,7 +29,7 @@ targets += [
 targets += [
     .target(name: "ReelStream", dependencies: ["CReelChecksum"]),
     .target(name: "ReelCLI", dependencies: ["ReelStream", argumentParser]),
-    .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"]),
+    .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"], exclude: ["Fixtures"]),
     .testTarget(name: "ReelFormatTests", dependencies: ["ReelStream", "ReelCLI"]),
 ]
 
