@@ -48,10 +48,10 @@ public final class ExponentialMovingAverage {
             while k + 8 <= n {
                 let a = UnsafeRawPointer(sp + k).loadUnaligned(as: SIMD8<Float>.self)
                 let b = UnsafeRawPointer(vp + k).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(sp + k).storeBytes(of: a.addingProduct(w8, b - a), as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(sp + k).storeBytes(of: a + w8 * (b - a), as: SIMD8<Float>.self)
                 k += 8
             }
-            while k < n { sp[k] = sp[k].addingProduct(weight, vp[k] - sp[k]); k += 1 }
+            while k < n { sp[k] = sp[k] + weight * (vp[k] - sp[k]); k += 1 }
         }
     }
 

@@ -12,7 +12,7 @@ import Darwin
 /// `grad *= min(1, maxNorm / (norm + 1e-6))`. Returns the norm before
 /// clipping. A non-finite norm is returned as is and, as in PyTorch, turns
 /// the gradients non-finite; check `isFinite` to skip such a step.
-/// Sums of squares are accumulated in Double. Allocates nothing.
+/// Sums of squares: Float within blocks of 1024, Double across. Allocates nothing.
 @discardableResult
 public func clipGradientNorm(_ parameters: [ParameterRef], maxNorm: Float) -> Float {
     var total = 0.0
@@ -38,20 +38,27 @@ public func gradientNorm(_ parameters: [ParameterRef]) -> Float {
     return Float(total.squareRoot())
 }
 
+/// Sum of squares: Float SIMD partial sums over blocks of 1024 elements,
+/// blocks accumulated in Double.
 func sumOfSquares(_ x: UnsafeBufferPointer<Float>) -> Double {
     guard let base = x.baseAddress else { return 0 }
     let n = x.count
-    var acc = SIMD4<Double>(repeating: 0)
+    var total = 0.0
     var i = 0
-    while i + 4 <= n {
-        let f = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD4<Float>.self)
-        let d = SIMD4<Double>(Double(f[0]), Double(f[1]), Double(f[2]), Double(f[3]))
-        acc = acc.addingProduct(d, d)
-        i += 4
+    while i + 16 <= n {
+        let blockEnd = min(n - (n - i) % 16, i + 1024)
+        var a = SIMD8<Float>(repeating: 0), b = SIMD8<Float>(repeating: 0)
+        while i < blockEnd {
+            let u = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<Float>.self)
+            let v = UnsafeRawPointer(base + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+            a = a + u * u
+            b = b + v * v
+            i += 16
+        }
+        total += Double((a + b).sum())
     }
-    var s = acc.sum()
-    while i < n { let d = Double(base[i]); s += d * d; i += 1 }
-    return s
+    while i < n { let d = Double(base[i]); total += d * d; i += 1 }
+    return total
 }
 
 func scale(_ x: UnsafeMutableBufferPointer<Float>, by factor: Float) {
@@ -65,4 +72,9 @@ func scale(_ x: UnsafeMutableBufferPointer<Float>, by factor: Float) {
         i += 8
     }
     while i < n { base[i] *= factor; i += 1 }
+}
+
+/// Sets every gradient to zero (before accumulating the next step's).
+public func zeroGradients(_ parameters: [ParameterRef]) {
+    for p in parameters { p.grad.update(repeating: 0) }
 }

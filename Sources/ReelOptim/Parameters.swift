@@ -6,9 +6,10 @@
 //   ParameterRef(name:, shape:, value:, grad:, decay:)   // views of a parameter and its gradient
 //   ParameterBuffer(name:, shape:, decay:)               // owns value+grad memory; .ref
 //   let optimizer = try AdamW(parameters: params, config: AdamWConfig(beta2: 0.95, weightDecay: 0.1))
+//   zeroGradients(params); ...backward...                // gradients accumulate in p.grad
 //   let norm = clipGradientNorm(params, maxNorm: 1)      // torch.nn.utils.clip_grad_norm_
-//   let schedule = WarmupCosineSchedule(peakLearningRate: 3e-4, warmupSteps: 100, totalSteps: 10_000,
-//                                       minimumLearningRate: 3e-5)
+//   let schedule = try WarmupCosineSchedule(peakLearningRate: 3e-4, warmupSteps: 100, totalSteps: 10_000,
+//                                           minimumLearningRate: 3e-5)
 //   try optimizer.step(params, learningRate: schedule.learningRate(atStep: optimizer.stepCount))
 //   let ema = try ExponentialMovingAverage(parameters: params, decay: 0.999, warmup: true)
 //   try ema.update(params);  try ema.copy(to: params)

@@ -39,6 +39,7 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
     case shapeMismatch(tensor: String, shape: [Int], expected: [Int])
     case destinationSizeMismatch(tensor: String, elements: Int, destination: Int)
     case integerOutOfRange(tensor: String, index: Int)
+    case invalidBool(tensor: String, index: Int, byte: UInt8)
 
     // Writing.
     case invalidTensorForWriting(tensor: String, reason: String)
@@ -98,6 +99,8 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
             return "tensor \"\(tensor)\": has \(elements) elements but the destination holds \(destination)"
         case let .integerOutOfRange(tensor, index):
             return "tensor \"\(tensor)\": element \(index) does not fit in Int64"
+        case let .invalidBool(tensor, index, byte):
+            return "tensor \"\(tensor)\": BOOL element \(index) is byte \(byte), expected 0 or 1"
         case let .invalidTensorForWriting(tensor, reason):
             return "cannot write tensor \"\(tensor)\": \(reason)"
         }

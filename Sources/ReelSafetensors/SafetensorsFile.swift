@@ -171,14 +171,19 @@ public final class SafetensorsFile: @unchecked Sendable {
     }
 
     /// The elements of an integer or BOOL tensor as Int64. U64 values above
-    /// Int64.max throw `integerOutOfRange`.
+    /// Int64.max throw `integerOutOfRange`, BOOL bytes other than 0 and 1 `invalidBool`.
     public func integers(_ name: String) throws -> [Int64] {
         let t = try info(name)
         let raw = rawBytes(t)
         let n = t.elementCount
         var out = [Int64](repeating: 0, count: n)
         switch t.dtype {
-        case .bool, .u8:
+        case .bool:
+            for i in 0..<n {
+                guard raw[i] <= 1 else { throw SafetensorsError.invalidBool(tensor: name, index: i, byte: raw[i]) }
+                out[i] = Int64(raw[i])
+            }
+        case .u8:
             for i in 0..<n { out[i] = Int64(raw[i]) }
         case .i8:
             for i in 0..<n { out[i] = Int64(Int8(bitPattern: raw[i])) }

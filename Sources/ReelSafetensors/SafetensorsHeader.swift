@@ -41,6 +41,7 @@ struct SafetensorsHeader {
                 throw SafetensorsError.duplicateKey(name, context: name == "__metadata__" ? "the header" : "the header (tensor names must be unique)")
             }
             if name == "__metadata__" {
+                if case .null = value { continue }   // the reference reads null as "no metadata"
                 hasMetadata = true
                 metadata = try parseMetadata(value)
             } else {

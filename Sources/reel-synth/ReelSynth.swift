@@ -145,9 +145,10 @@ struct ReelSynth: ReelCommand {
         } else {
             let writer = try StreamIO.output(tool: Self.toolName)
             try writer.write(Provenance.current(tool: Self.toolName, seed: seed, generated: true).record)
-            for (k, index) in (first..<(first + count)).enumerated() {
+            for index in first..<(first + count) {
                 let c = try clip(index, width: width, height: height)
-                try c.write(to: writer, clip: UInt32(index), firstSegment: UInt32(truncatingIfNeeded: 2 * k))
+                // Segment ids follow the clip index, so runs joined with cat keep them apart.
+                try c.write(to: writer, clip: UInt32(index), firstSegment: UInt32(truncatingIfNeeded: 2 * index))
             }
             try writer.finish()
         }
@@ -157,8 +158,10 @@ struct ReelSynth: ReelCommand {
         var st = stat()
         if stat(dir, &st) == 0 {
             guard (st.st_mode & S_IFMT) == S_IFDIR else { throw ToolError.usage("--out \(dir) exists and is not a directory") }
-        } else if mkdir(dir, 0o755) != 0 {
-            throw ToolError.io("cannot create directory \(dir): \(String(cString: strerror(errno)))")
+        } else if mkdir(dir, 0o755) != 0 && errno != EEXIST {    // EEXIST: a parallel run made it
+            let e = errno
+            if e == ENOENT { throw ToolError.noInput("cannot create directory \(dir): its parent does not exist") }
+            throw ToolError.io("cannot create directory \(dir): \(String(cString: strerror(e)))")
         }
         for index in first..<(first + count) {
             let c = try clip(index, width: width, height: height)

@@ -58,6 +58,9 @@ final class GoldenFileTests: XCTestCase {
         }
 
         XCTAssertEqual(try f.floats("f64"), [1, -2.5, .infinity, Float(1.0 / 3.0)])   // 1e300 rounds to inf
+        XCTAssertEqual(try f.doubles("f64"), [1, -2.5, 1e300, 1.0 / 3.0])
+        XCTAssertEqual(try f.doubles("scalar"), [42.5])
+        XCTAssertThrowsError(try f.doubles("i32"))
         XCTAssertEqual(try f.integers("i64"), [0, -1, 1 << 62, Int64.min])
         XCTAssertEqual(try f.integers("i32"), [7, -8, Int64(Int32.max), Int64(Int32.min)])
         XCTAssertEqual(try f.info("i32").shape, [2, 2])
@@ -85,6 +88,11 @@ final class GoldenFileTests: XCTestCase {
         let python = try Data(contentsOf: fixtures.appendingPathComponent("written_by_python.safetensors"))
         let mine = w.serialized()
         XCTAssertEqual(mine.count, python.count)
+        // The streamed file write produces the same bytes as serialized().
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try w.write(toPath: dir.path + "/w.safetensors")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/w.safetensors")), Data(mine))
         if mine != [UInt8](python) {
             let n = Int(python[0]) | Int(python[1]) << 8
             let at = zip(mine, python).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? -1

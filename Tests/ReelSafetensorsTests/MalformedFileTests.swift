@@ -126,6 +126,17 @@ final class MalformedFileTests: XCTestCase {
         guard case .duplicateKey("__metadata__", _)? = openError(fileImage(#"{"__metadata__":{},"__metadata__":{}}"#)) else { return XCTFail() }
     }
 
+    func testNullMetadataMeansNone() throws {
+        let f = try SafetensorsFile(bytes: fileImage(#"{"__metadata__":null}"#))
+        XCTAssertFalse(f.hasMetadata)
+        XCTAssertEqual(f.metadata, [:])
+    }
+
+    func testBoolMustBeZeroOrOne() throws {
+        let f = try SafetensorsFile(bytes: fileImage(#"{"b":{"dtype":"BOOL","shape":[3],"data_offsets":[0,3]}}"#, data: [1, 0, 2]))
+        XCTAssertThrowsError(try f.integers("b")) { XCTAssertEqual($0 as? SafetensorsError, .invalidBool(tensor: "b", index: 2, byte: 2)) }
+    }
+
     func testMetadataRead() throws {
         let f = try SafetensorsFile(bytes: fileImage(#"{"__metadata__":{"format":"pt","x":"y\n"}}"#))
         XCTAssertEqual(f.metadata, ["format": "pt", "x": "y\n"])
