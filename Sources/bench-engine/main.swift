@@ -6,7 +6,8 @@
 // on the CPU with 2 threads on the same shapes (when `import torch` works).
 //
 // Environment: REEL_PEAK_GFLOPS overrides the peak used for ratios (default 470);
-// REEL_BENCH_SKIP_TORCH=1 skips PyTorch (for profiling reel alone).
+// REEL_BENCH_SKIP_TORCH=1 skips PyTorch and REEL_BENCH_SKIP_GEMM=1 the GEMM table
+// (for profiling reel's block alone).
 // PyTorch runs with OMP_WAIT_POLICY=PASSIVE unless set: on a shared machine its
 // spinning OpenMP workers otherwise lose most of their time to other processes
 // (measured 30x slower here), which would flatter reel.
@@ -37,7 +38,9 @@ print("CPU AVX-512: \(Gemm.cpuHasAVX512 ? "yes" : "no"); peak used for ratios: \
 print("")
 print("GEMM (C = A B, row-major, fp32)            GFLOP/s   of peak")
 var rng = RandomState(seed: 1)
-for (m, k, n) in [(1024, 1024, 1024), (320, 192, 576), (320, 192, 768), (320, 768, 192)] {
+let gemmShapes = ProcessInfo.processInfo.environment["REEL_BENCH_SKIP_GEMM"] != nil ? []
+    : [(1024, 1024, 1024), (320, 192, 576), (320, 192, 768), (320, 768, 192)]
+for (m, k, n) in gemmShapes {
     let a = Tensor(randomNormal: [m, k], using: &rng), b = Tensor(randomNormal: [k, n], using: &rng)
     let c = Tensor(zeros: [m, n])
     let s = timeBest(budget: m == 1024 ? 2 : 1) {
