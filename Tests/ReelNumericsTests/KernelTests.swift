@@ -12,7 +12,7 @@ final class KernelTests: XCTestCase {
     func testGemmBackendsAgainstNaiveProduct() {
         var rng = RandomState(seed: 9)
         print(Engine.description)
-        for (m, n, k) in [(7, 5, 3), (70, 90, 33), (300, 130, 70), (40, 600, 50)]  // serial, row split, column split {
+        for (m, n, k) in [(7, 5, 3), (70, 90, 33), (300, 130, 70), (40, 600, 50)] {  // serial, row split, column split
             for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
                 let a = Tensor(randomNormal: ta ? [k, m] : [m, k], using: &rng)
                 let b = Tensor(randomNormal: tb ? [n, k] : [k, n], using: &rng)
