@@ -50,6 +50,30 @@ for (m, k, n) in gemmShapes {
     print(String(format: "  %4d x %4d x %4d (M x K x N)           %7.1f   %5.1f%%", m, k, n, gflops, 100 * gflops / peak))
 }
 
+// Elementwise kernels: ReelKernels' clone for this CPU vs the same math as a plain Swift
+// loop (which Swift compiles for baseline x86-64, SSE2, calling libm's tanh).
+do {
+    let n = 1 << 20
+    let xs = Tensor(randomNormal: [n], using: &rng), ys = Tensor(zeros: [n])
+    let kernel = timeBest(budget: 0.5) { GradMode.withoutGrad { _ = gelu(xs, approximation: .tanh) } }
+    let px = xs.data, py = ys.data
+    let plain = timeBest(budget: 0.5) {
+        for i in 0..<n {
+            let v = px[i]
+            py[i] = 0.5 * v * (1 + Foundation.tanh(0.7978845608 * (v + 0.044715 * v * v * v)))
+        }
+    }
+    let rows = Tensor(randomNormal: [4096, 256], using: &rng)
+    let ln = timeBest(budget: 0.5) { GradMode.withoutGrad { _ = layerNorm(rows, weight: nil, bias: nil) } }
+    let sm = timeBest(budget: 0.5) { GradMode.withoutGrad { _ = softmax(rows) } }
+    print("")
+    print("Elementwise kernels (\(Gemm.kernelVectorBits)-bit clone), 1M floats:")
+    print(String(format: "  GELU(tanh)  %6.2f Gelem/s   plain Swift loop %6.2f Gelem/s   speed-up %.1fx",
+                 Double(n) / kernel * 1e-9, Double(n) / plain * 1e-9, plain / kernel))
+    print(String(format: "  LayerNorm   %6.2f Gelem/s   softmax %6.2f Gelem/s (rows of 256)",
+                 Double(n) / ln * 1e-9, Double(n) / sm * 1e-9))
+}
+
 // The default model's block.
 let (batch, frames, height, width) = (1, 5, 8, 8)
 let tokens = frames * height * width  // 320
