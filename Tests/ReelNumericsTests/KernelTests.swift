@@ -89,4 +89,38 @@ final class KernelTests: XCTestCase {
         sum(v * v).backward()
         XCTAssertEqual(w.gradScalars, [2, 4, 6, 8])
     }
+
+    /// Large elementwise ops run in pieces across the cores; they must equal one serial kernel call.
+    func testSplitElementwiseEqualsSerial() {
+        var rng = RandomState(seed: 12)
+        let x = Tensor(randomNormal: [600, 384], std: 3, using: &rng, requiresGrad: true)
+        let n = x.count
+        let g = Tensor(randomNormal: x.shape, using: &rng)
+        var want = [Float](repeating: 0, count: n), wantGrad = [Float](repeating: 0, count: n)
+        rk_gelu_tanh_forward(x.data, &want, n)
+        rk_gelu_tanh_backward(x.data, g.data, &wantGrad, n)
+        let y = gelu(x)
+        y.backward(seed: g)
+        XCTAssertEqual(y.scalars, want)
+        XCTAssertEqual(x.gradScalars, wantGrad)
+
+        x.zeroGrad()
+        rk_softmax_forward(x.data, &want, 600, 384)
+        let s = softmax(x)
+        XCTAssertEqual(s.scalars, want)
+        wantGrad = [Float](repeating: 0, count: n)
+        rk_softmax_backward(s.data, g.data, &wantGrad, 600, 384)
+        s.backward(seed: g)
+        XCTAssertEqual(x.gradScalars, wantGrad)
+
+        x.zeroGrad()
+        var mean = [Float](repeating: 0, count: 600), rstd = mean
+        rk_layernorm_forward(x.data, &want, &mean, &rstd, nil, nil, 600, 384, 1e-5)
+        let l = layerNorm(x, weight: nil, bias: nil)
+        XCTAssertEqual(l.scalars, want)
+        wantGrad = [Float](repeating: 0, count: n)
+        rk_layernorm_backward(x.data, g.data, mean, rstd, nil, &wantGrad, nil, nil, 600, 384)
+        l.backward(seed: g)
+        XCTAssertEqual(x.gradScalars, wantGrad)
+    }
 }
