@@ -74,6 +74,23 @@ do {
                  Double(n) / ln * 1e-9, Double(n) / sm * 1e-9))
 }
 
+// A video VAE convolution: causal 3x3x3, 64 -> 64 channels, 8 frames of 32x32.
+do {
+    let conv = Conv3d(causal: 64, 64, kernel: (3, 3, 3), rng: &rng)
+    let xc = Tensor(randomNormal: [1, 64, 8, 32, 32], using: &rng, requiresGrad: true)
+    let flops = 2.0 * 64 * 64 * 27 * 8 * 32 * 32
+    let f = timeBest(budget: 1) { GradMode.withoutGrad { _ = conv(xc) } }
+    let fb = timeBest(budget: 1) {
+        conv.zeroGrad()
+        xc.zeroGrad()
+        sum(conv(xc)).backward()
+    }
+    print("")
+    print("CausalConv3d 64->64, 3x3x3, x (1,64,8,32,32) (im2col + sgemm):")
+    print(String(format: "  forward %7.2f ms (%5.1f GFLOP/s)   forward+backward %7.2f ms (%5.1f GFLOP/s)",
+                 f * 1e3, flops / f * 1e-9, fb * 1e3, 3 * flops / fb * 1e-9))
+}
+
 // The default model's block.
 let (batch, frames, height, width) = (1, 5, 8, 8)
 let tokens = frames * height * width  // 320

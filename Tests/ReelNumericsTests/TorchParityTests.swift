@@ -32,13 +32,13 @@ final class TorchParityTests: XCTestCase {
     }
 
     func testConvolutionsAndResampling() throws {
-        try check("conv3d_causal", atol: 1e-4) { _, i in
+        try check("conv3d_causal", atol: 1e-5) { _, i in
             conv3d(i["x"]!, weight: i["weight"]!, bias: i["bias"]!, padding: .causal(kernelT: 3, spatial: 1))
         }
-        try check("conv3d_strided", atol: 1e-4) { _, i in
+        try check("conv3d_strided", atol: 1e-5) { _, i in
             conv3d(i["x"]!, weight: i["weight"]!, bias: i["bias"]!, stride: (2, 2, 2), padding: .same(1))
         }
-        try check("conv2d", atol: 1e-4) { _, i in
+        try check("conv2d", atol: 1e-5) { _, i in
             conv2d(i["x"]!, weight: i["weight"]!, bias: i["bias"]!, stride: (2, 2), padding: (1, 1))
         }
         try check("upsample_nearest") { _, i in upsampleNearest(i["x"]!, factors: (2, 2, 2)) }
