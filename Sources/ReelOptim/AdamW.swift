@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Hyperparameters of AdamW, with torch.optim.AdamW's defaults.
 public struct AdamWConfig: Equatable, Sendable {
     public var learningRate: Double
@@ -140,11 +148,3 @@ public final class AdamW {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -86,8 +86,9 @@ public struct SafetensorsWriter {
         tensors.append((SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: 0..<bytes.count), bytes))
     }
 
-    /// The complete file image.
-    public func serialized() -> [UInt8] {
+    /// The file's parts in order: the 8-byte length, the padded header, then
+    /// each tensor's bytes.
+    private func parts() -> [[UInt8]] {
         let ordered = tensors.sorted { a, b in
             let ra = a.info.dtype.alignmentRank, rb = b.info.dtype.alignmentRank
             if ra != rb { return ra > rb }
@@ -114,21 +115,26 @@ public struct SafetensorsWriter {
         json += "}"
         var header = Array(json.utf8)
         header.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8))
-
-        var out: [UInt8] = []
-        out.reserveCapacity(8 + header.count + offset)
         let n = UInt64(header.count)
-        for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: n >> (8 * UInt64(k)))) }
-        out.append(contentsOf: header)
-        for (_, bytes) in ordered { out.append(contentsOf: bytes) }
+        let length = (0..<8).map { UInt8(truncatingIfNeeded: n >> (8 * UInt64($0))) }
+        return [length, header] + ordered.map(\.bytes)
+    }
+
+    /// The complete file image.
+    public func serialized() -> [UInt8] {
+        let parts = parts()
+        var out: [UInt8] = []
+        out.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for p in parts { out.append(contentsOf: p) }
         return out
     }
 
     /// Writes the file atomically: to a temporary file in the same directory,
     /// flushed to disk, then renamed over `path`. On failure nothing is left
-    /// behind and an existing file at `path` is untouched.
+    /// behind and an existing file at `path` is untouched. The tensors are
+    /// written one by one, without assembling the whole image in memory.
     public func write(toPath path: String) throws {
-        try writeFileAtomically(path: path, bytes: serialized())
+        try writeFileAtomically(path: path, parts: parts())
     }
 }
 
@@ -141,8 +147,8 @@ public func writeSafetensors(path: String,
     try writer.write(toPath: path)
 }
 
-/// Writes `bytes` to `path` through a temporary file and rename(2).
-func writeFileAtomically(path: String, bytes: [UInt8]) throws {
+/// Writes `parts`, concatenated, to `path` through a temporary file and rename(2).
+func writeFileAtomically(path: String, parts: [[UInt8]]) throws {
     let slash = path.lastIndex(of: "/")
     let directory = slash.map { String(path[..<$0]) } ?? "."
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -157,15 +163,17 @@ func writeFileAtomically(path: String, bytes: [UInt8]) throws {
     defer { if !ok { unlink(tempPath) } }
     do {
         defer { close(fd) }
-        var written = 0
-        try bytes.withUnsafeBytes { raw in
-            while written < raw.count {
-                let r = posixWrite(fd, raw.baseAddress! + written, raw.count - written)
-                if r < 0 {
-                    if errno == EINTR { continue }
-                    throw SafetensorsError.ioFailure(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
+        for bytes in parts {
+            try bytes.withUnsafeBytes { raw in
+                var written = 0
+                while written < raw.count {
+                    let r = posixWrite(fd, raw.baseAddress! + written, raw.count - written)
+                    if r < 0 {
+                        if errno == EINTR { continue }
+                        throw SafetensorsError.ioFailure(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
+                    }
+                    written += r
                 }
-                written += r
             }
         }
         _ = fchmod(fd, 0o644)

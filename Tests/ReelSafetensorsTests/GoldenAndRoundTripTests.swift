@@ -88,6 +88,11 @@ final class GoldenFileTests: XCTestCase {
         let python = try Data(contentsOf: fixtures.appendingPathComponent("written_by_python.safetensors"))
         let mine = w.serialized()
         XCTAssertEqual(mine.count, python.count)
+        // The streamed file write produces the same bytes as serialized().
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try w.write(toPath: dir.path + "/w.safetensors")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/w.safetensors")), Data(mine))
         if mine != [UInt8](python) {
             let n = Int(python[0]) | Int(python[1]) << 8
             let at = zip(mine, python).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? -1
