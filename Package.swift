@@ -66,7 +66,7 @@ targets += [
     .target(name: "ReelKernels", cSettings: kernelCFlags, linkerSettings: [.linkedLibrary("m")]),
     .target(name: "ReelNumerics", dependencies: ["COpenBLAS", "ReelKernels"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .testTarget(name: "ReelNumericsTests", dependencies: ["ReelNumerics"],
+    .testTarget(name: "ReelNumericsTests", dependencies: ["ReelNumerics", "ReelOptim", "COpenBLAS", "ReelKernels"],
                 exclude: ["Fixtures"]),
     .executableTarget(name: "bench-engine", dependencies: ["ReelNumerics"], path: "Sources/bench-engine",
                       swiftSettings: [.unsafeFlags(["-Ounchecked"])]),

@@ -93,7 +93,7 @@ extension Optional where Wrapped == [Bool] {
 }
 
 let attentionQueryTile = 64
-let attentionKeyTile = 256
+let attentionKeyTile = 512
 
 /// softmax(q k^T * scale + mask) v per head. q (B,Tq,H*D), k and v (B,Tk,H*D) -> (B,Tq,H*D).
 /// scale defaults to 1/sqrt(D).

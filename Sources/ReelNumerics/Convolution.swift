@@ -9,6 +9,8 @@
 // Implementation: im2col over slabs of output frames (so the column buffer stays
 // under ~16 MB), then one sgemm per slab; backward recomputes the columns.
 
+import ReelKernels
+
 public struct ConvPadding: Sendable, Equatable {
     public var front: Int, back: Int, height: Int, width: Int
 
@@ -49,9 +51,15 @@ struct ConvGeometry {
                         continue
                     }
                     let src = x + ((c * t + ti) * h + hi) * w
-                    for ow in 0..<wo {
-                        let wi = ow * sw - pad.width + cc
-                        row[ow] = (wi >= 0 && wi < w) ? src[wi] : 0
+                    let (c0, c1) = validColumns(cc)
+                    if sw == 1 {
+                        row.initialize(repeating: 0, count: c0)
+                        if c1 > c0 { row.advanced(by: c0).update(from: src + (c0 - pad.width + cc), count: c1 - c0) }
+                        row.advanced(by: max(c1, c0)).initialize(repeating: 0, count: wo - max(c1, c0))
+                    } else {
+                        row.initialize(repeating: 0, count: wo)
+                        var ow = c0
+                        while ow < c1 { row[ow] = src[ow * sw - pad.width + cc]; ow += 1 }
                     }
                 }
             }
@@ -72,13 +80,26 @@ struct ConvGeometry {
                     if hi < 0 || hi >= h { continue }
                     let row = src + (ot * ho + oh) * wo
                     let dst = dx + ((c * t + ti) * h + hi) * w
-                    for ow in 0..<wo {
-                        let wi = ow * sw - pad.width + cc
-                        if wi >= 0 && wi < w { dst[wi] += row[ow] }
+                    let (c0, c1) = validColumns(cc)
+                    if sw == 1 {
+                        if c1 > c0 { rk_axpy(1, row + c0, dst + (c0 - pad.width + cc), c1 - c0) }
+                    } else {
+                        var ow = c0
+                        while ow < c1 { dst[ow * sw - pad.width + cc] += row[ow]; ow += 1 }
                     }
                 }
             }
         } } } }
+    }
+
+    /// The output columns ow whose input column ow*sw - padW + cc lies inside 0..<w: lo..<hi.
+    @inline(__always)
+    func validColumns(_ cc: Int) -> (Int, Int) {
+        let first = pad.width - cc  // smallest ow*sw allowed
+        let lo = first <= 0 ? 0 : (first + sw - 1) / sw
+        let lastExclusive = w + pad.width - cc  // ow*sw must be < this
+        let hi = lastExclusive <= 0 ? 0 : min(wo, (lastExclusive + sw - 1) / sw)
+        return (min(lo, wo), hi)
     }
 
     /// Output frames per im2col slab.
@@ -118,7 +139,7 @@ public func conv3d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (t: Int, 
             }
             if let bias, bias.requiresGrad {
                 let gb = bias.grad
-                for o in 0..<g.co { gb[o] += Float(rk_sumFloat(gy + (b * g.co + o) * outP, outP)) }
+                for o in 0..<g.co { gb[o] += Float(rk_sum(gy + (b * g.co + o) * outP, outP)) }
             }
         }
     }
@@ -139,8 +160,6 @@ public func conv3d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (t: Int, 
     return out
 }
 
-import ReelKernels
-@inline(__always) func rk_sumFloat(_ p: UnsafePointer<Float>, _ n: Int) -> Double { rk_sum(p, n) }
 
 /// 2-D convolution. x (B,Ci,H,W), weight (Co,Ci,kh,kw), bias (Co) -> (B,Co,Ho,Wo).
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (h: Int, w: Int) = (1, 1),

@@ -1,12 +1,17 @@
 // Layer: a component with named parameters, and the flat view of those parameters
 // that optimizers (ReelOptim) and checkpoint files (ReelSafetensors) use.
 
-/// A parameter as an optimizer sees it: its name and contiguous value and gradient buffers.
-public struct ParameterBuffer {
+/// A parameter as an optimizer sees it: its name, shape and contiguous value and
+/// gradient buffers (borrowed: the layer keeps them alive). `decay` follows the usual
+/// convention: weight decay for matrices and kernels (rank >= 2), none for biases and
+/// norm weights. ReelOptim's ParameterRef is made from it field for field:
+///     ParameterRef(name: v.name, shape: v.shape, value: v.value, grad: v.grad, decay: v.decay)
+public struct ParameterView {
     public let name: String
+    public let shape: [Int]
     public let value: UnsafeMutableBufferPointer<Float>
     public let grad: UnsafeMutableBufferPointer<Float>
-    public let shape: [Int]
+    public let decay: Bool
 }
 
 public protocol Layer: AnyObject {
@@ -18,9 +23,9 @@ extension Layer {
     public func parameters() -> [Tensor] { namedParameters().map(\.tensor) }
 
     /// The parameters as flat value/gradient buffers (gradient buffers allocated if needed).
-    public func parameterBuffers() -> [ParameterBuffer] {
-        namedParameters().map { ParameterBuffer(name: $0.name, value: $0.tensor.valueBuffer,
-                                                grad: $0.tensor.gradBuffer, shape: $0.tensor.shape) }
+    public func parameterViews() -> [ParameterView] {
+        namedParameters().map { ParameterView(name: $0.name, shape: $0.tensor.shape, value: $0.tensor.valueBuffer,
+                                              grad: $0.tensor.gradBuffer, decay: $0.tensor.rank >= 2) }
     }
 
     public func zeroGrad() { for p in parameters() { p.zeroGrad() } }

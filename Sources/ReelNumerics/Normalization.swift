@@ -14,13 +14,24 @@ public func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 
     if let bias { inputs.append(bias) }
     let out = Tensor.result(x.shape, inputs: inputs) { out in
         withGradOrScratch(x) { dx in
-            rk_layernorm_backward(x.data, out.grad, mean.data, rstd.data, weight?.data, dx,
-                                  weight?.requiresGrad == true ? weight!.grad : nil,
-                                  bias?.requiresGrad == true ? bias!.grad : nil, rows, cols)
+            let px = x.data, g = out.grad, pm = mean.data, pr = rstd.data, w = weight?.data
+            let dw = weight?.requiresGrad == true ? weight!.grad : nil
+            let db = bias?.requiresGrad == true ? bias!.grad : nil
+            if dw == nil && db == nil {  // rows are independent: split them across the cores
+                forEachRowPiece(rows, cols) { r0, n in
+                    rk_layernorm_backward(px + r0 * cols, g + r0 * cols, pm + r0, pr + r0, w, dx + r0 * cols,
+                                          nil, nil, n, cols)
+                }
+            } else {
+                rk_layernorm_backward(px, g, pm, pr, w, dx, dw, db, rows, cols)
+            }
         }
     }
     withExtendedLifetime((mean, rstd)) {
-        rk_layernorm_forward(x.data, out.data, mean.data, rstd.data, weight?.data, bias?.data, rows, cols, eps)
+        let px = x.data, y = out.data, pm = mean.data, pr = rstd.data, w = weight?.data, b = bias?.data
+        forEachRowPiece(rows, cols) { r0, n in
+            rk_layernorm_forward(px + r0 * cols, y + r0 * cols, pm + r0, pr + r0, w, b, n, cols, eps)
+        }
     }
     return out
 }

@@ -10,8 +10,8 @@
 //   Inference         `GradMode.withoutGrad { ... }`: no graph, nothing kept.
 //   RandomState       seeded generator for init, noise and dropout.
 //   Layer protocol    namedParameters() ("attn.qkv.weight", tensor); parameters();
-//                     parameterBuffers() -> [ParameterBuffer(name, value, grad, shape)]
-//                     for optimizers (ReelOptim) and checkpoints (ReelSafetensors).
+//                     parameterViews() -> [ParameterView(name, shape, value, grad, decay)]
+//                     for optimizers (ReelOptim's ParameterRef) and checkpoints.
 //   Ops (forward + backward), shapes in each file's legend:
 //     + - * (broadcasting), affine/scalar ops, sum/mean (all or one axis)     Elementwise.swift
 //     reshaped (view), permuted, transposedLastTwo, concat, split, chunk      Shape.swift

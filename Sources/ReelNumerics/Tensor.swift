@@ -21,26 +21,26 @@ public final class TensorStorage: @unchecked Sendable {
 
     init(count: Int) {
         self.count = count
-        data = .allocate(capacity: max(count, 1))
+        data = BufferPool.shared.allocate(count)
     }
 
     /// The gradient buffer, allocated and zeroed on first use.
     func gradient() -> UnsafeMutablePointer<Float> {
         if let grad { return grad }
-        let g = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        let g = BufferPool.shared.allocate(count)
         g.initialize(repeating: 0, count: max(count, 1))
         grad = g
         return g
     }
 
     func dropGradient() {
-        grad?.deallocate()
+        if let grad { BufferPool.shared.release(grad, count: count) }
         grad = nil
     }
 
     deinit {
-        data.deallocate()
-        grad?.deallocate()
+        BufferPool.shared.release(data, count: count)
+        if let grad { BufferPool.shared.release(grad, count: count) }
     }
 }
 
