@@ -223,6 +223,9 @@ public enum PromptParser {
                 case .speed(let s):
                     attachSpeed(s)
                 case .background(let b):
+                    // "starry night sky": a background word right after a
+                    // background phrase is part of it, not a second background.
+                    if i > 0, case .term(.background, _) = toks[i - 1] { break }
                     result.background = b
                 case .size(let s):
                     pending.size = s
