@@ -87,8 +87,10 @@ text = sys.argv[4]
 with torch.inference_mode():
     for _ in range(10): m.encode(text)
     ts = []
+    c0 = time.process_time()
     for _ in range(100):
         t0 = time.perf_counter(); m.encode(text); ts.append(time.perf_counter() - t0)
+    cpu = (time.process_time() - c0) / 100
     ts.sort()
     b = [text] * 16
     m.encode(b, batch_size=16)
@@ -96,7 +98,7 @@ with torch.inference_mode():
     for _ in range(10):
         t0 = time.perf_counter(); m.encode(b, batch_size=16); bs.append(time.perf_counter() - t0)
     bs.sort()
-print(ts[len(ts) // 2] * 1000, 16 / bs[len(bs) // 2])
+print(ts[len(ts) // 2] * 1000, 16 / bs[len(bs) // 2], cpu * 1000)
 """
 func python(_ args: [String]) -> (Int32, String) {
     let p = Process()
@@ -115,9 +117,10 @@ if python(["-c", "import sentence_transformers"]).0 != 0 {
 } else {
     let (status, out) = python(["-c", script, encoder.modelDirectory.url.path, "\(Parallel.threads)", "\(tokens)", caption])
     let parts = out.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Double($0) }
-    if status == 0, parts.count == 2 {
+    if status == 0, parts.count == 3 {
         print(String(format: "  sentence-transformers   %7.2f ms/prompt  %7.1f prompts/s  (PyTorch CPU, %d threads); reel is %.2fx its speed",
                      parts[0], 1000 / parts[0], Parallel.threads, parts[0] / ms))
+        print(String(format: "  sentence-transformers   %7.2f CPU ms/prompt; reel uses %.2fx less CPU", parts[2], parts[2] / cpuMS))
         print(String(format: "  sentence-transformers, batch %d  %7.2f ms/prompt  %7.1f prompts/s; reel is %.2fx its speed",
                      batchSize, 1000 / parts[1], parts[1], batchPerSecond / parts[1]))
     } else {
