@@ -34,6 +34,20 @@ targets += [
 
 // MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)
 
+// The permutation and statistics loops run at pipe speed; release builds skip bounds checks there.
+let streamToolsFast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+targets += [
+    .target(name: "ReelPatch", dependencies: ["ReelStream"], swiftSettings: streamToolsFast),
+    .target(name: "ReelInspect", dependencies: ["ReelStream", "ReelCLI"], swiftSettings: streamToolsFast),
+    .executableTarget(name: "reel-patchify", dependencies: ["ReelPatch", "ReelCLI", argumentParser]),
+    .executableTarget(name: "reel-unpatchify", dependencies: ["ReelPatch", "ReelCLI", argumentParser]),
+    .executableTarget(name: "reel-inspect", dependencies: ["ReelInspect", "ReelCLI", argumentParser]),
+    .executableTarget(name: "bench-stream", dependencies: ["ReelStream"], swiftSettings: streamToolsFast),
+    .testTarget(name: "ReelPatchTests", dependencies: ["ReelPatch", "ReelStream", "reel-patchify", "reel-unpatchify"]),
+    .testTarget(name: "ReelInspectTests", dependencies: ["ReelInspect", "ReelStream", "reel-inspect", "reel-patchify"]),
+]
+
 // MARK: - Media: PNG, video, encode/decode (issue 2)
 
 // MARK: - Neural engine (issue 3)
