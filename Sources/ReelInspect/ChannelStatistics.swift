@@ -38,7 +38,7 @@ public struct ChannelStatistics: Equatable, Sendable {
         }
     }
 
-    static let block = 4096
+    static let block = 1024
 
     private mutating func addBlock(_ p: UnsafePointer<Float>, _ n: Int) {
         if shift == nil {
