@@ -32,6 +32,11 @@ targets += [
     .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"]),
 ]
 
+// End-to-end tests of the built tools in shell pipelines, and man pages against --help.
+targets += [
+    .testTarget(name: "ToolTests", dependencies: []),
+]
+
 // MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)
 
 // The permutation and statistics loops run at pipe speed; release builds skip bounds checks there.
@@ -54,13 +59,44 @@ targets += [
 
 // MARK: - Media: PNG, video, encode/decode (issue 2)
 
+// ReelImage links libpng only (reel-inspect uses it); FFmpeg stays in ReelVideo and the two tools.
+// ReelVideo also holds the media <-> pixel-stream logic of reel-encode and reel-decode.
+targets += [
+    .target(name: "ReelImage", dependencies: ["CPNG"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .target(name: "ReelVideo", dependencies: ["CFFmpeg", "ReelImage", "ReelStream"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-encode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelCLI", argumentParser]),
+    .executableTarget(name: "reel-decode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelCLI", argumentParser]),
+    .testTarget(name: "ReelImageTests", dependencies: ["ReelImage"]),
+    .testTarget(name: "ReelVideoTests", dependencies: ["ReelVideo", "ReelImage", "ReelStream"]),
+]
+
 // MARK: - Neural engine (issue 3)
 
 // MARK: - Safetensors (issue 3)
 
+targets += [
+    .target(name: "ReelSafetensors"),
+    // Tests read their Fixtures/ through #filePath, so no resource bundle is needed.
+    .testTarget(name: "ReelSafetensorsTests", dependencies: ["ReelSafetensors"], exclude: ["Fixtures"]),
+    // The AdamW update loop runs over every parameter each step: -Ounchecked even in debug builds.
+    .target(name: "ReelOptim", dependencies: ["ReelSafetensors"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .testTarget(name: "ReelOptimTests", dependencies: ["ReelOptim", "ReelSafetensors"], exclude: ["Fixtures"]),
+]
+
 // MARK: - Shapes world: reel-synth (issue 5)
 
+targets += [
+    // Rendering thousands of clips is a hot loop: optimise even in debug builds.
+    .target(name: "ReelWorld", dependencies: ["ReelStream"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", "ReelCLI", "ReelStream", argumentParser]),
+    .testTarget(name: "ReelWorldTests", dependencies: ["ReelWorld", "ReelStream", "reel-synth"]),
+]
+
 // MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)
+
+// MARK: - Video compression network: ReelVAE, reel-train (issue 5)
 
 // MARK: - Benchmarks (make bench; never part of the tests)
 

@@ -1,0 +1,92 @@
+// Whole-file reads with errno messages, and atomic writes (temporary file in
+// the destination's directory, renamed into place on success, removed on failure).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// File-system helpers shared by PNG and video I/O.
+public enum FileAccess {
+    /// The text of an errno value.
+    public static func errnoText(_ e: Int32) -> String { String(cString: strerror(e)) }
+
+    /// Whether `path` names a directory.
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Whether something exists at `path`.
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    /// Reads a regular file whole, refusing files over `limit` bytes.
+    public static func readAll(_ path: String, limit: Int = 1 << 30) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw MediaError.cannotOpen(path: path, reason: errnoText(errno)) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw MediaError.cannotOpen(path: path, reason: errnoText(errno)) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw MediaError.cannotOpen(path: path, reason: (st.st_mode & S_IFMT) == S_IFDIR ? "is a directory" : "not a regular file")
+        }
+        guard Int(st.st_size) <= limit else {
+            throw MediaError.tooLarge(path: path, detail: "file is \(st.st_size) bytes; the limit is \(limit)")
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(Int(st.st_size))
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw MediaError.cannotOpen(path: path, reason: errnoText(errno))
+            }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+            if out.count > limit { throw MediaError.tooLarge(path: path, detail: "file is over \(limit) bytes") }
+        }
+        return out
+    }
+
+    /// A temporary path beside `path` (same directory, so rename is atomic),
+    /// keeping the extension so libraries that look at it still see it.
+    public static func temporaryPath(beside path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[...$0]) } ?? ""
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let ext = base.lastIndex(of: ".").map { String(base[$0...]) } ?? ""
+        let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        return "\(dir).\(base).reel-tmp-\(getpid())-\(token)\(ext)"
+    }
+
+    /// Renames `from` onto `to` (atomic within one file system).
+    public static func move(_ from: String, to: String) throws {
+        guard rename(from, to) == 0 else {
+            let reason = errnoText(errno)
+            unlink(from)
+            throw MediaError.writeFailed(path: to, reason: reason)
+        }
+    }
+
+    /// Removes a file if it exists; errors are ignored (used on failure paths).
+    public static func remove(_ path: String) { unlink(path) }
+
+    /// Runs `body` with a temporary path beside `path` and renames it into
+    /// place on success; on any error the temporary file is removed and the
+    /// destination is left as it was.
+    public static func writeAtomically(to path: String, _ body: (String) throws -> Void) throws {
+        let temp = temporaryPath(beside: path)
+        do {
+            try body(temp)
+        } catch {
+            unlink(temp)
+            throw error
+        }
+        try move(temp, to: path)
+    }
+}

@@ -1,0 +1,240 @@
+// Decoding any video libavformat opens (MP4, WebM, AVI, MOV, GIF, ...) to RGB
+// frames, one at a time.
+//
+// Frames come out as 8-bit planar RGB PixelImages at the stream's coded size
+// (a later change of size mid-stream is scaled back to it). YUV is converted
+// with the colour matrix and range the stream declares (BT.601 limited range
+// when it declares none), by swscale with accurate rounding.
+
+import CFFmpeg
+import ReelImage
+
+/// A decoded frame and its time in seconds from the start of the stream.
+public struct TimedFrame: Sendable {
+    public var image: PixelImage
+    public var time: Double
+}
+
+/// Reads the best video stream of a media file frame by frame.
+public final class VideoReader {
+    public let path: String
+    public let width: Int
+    public let height: Int
+    /// The stream's average frame rate (its nominal rate when no average is known).
+    public let frameRate: FrameRate
+    /// The frame count the container states, if any (AVI and MP4 usually do).
+    public let statedFrameCount: Int?
+    /// The codec's name (h264, vp9, gif, ...).
+    public let codecName: String
+
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var codec: UnsafeMutablePointer<AVCodecContext>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var frame: UnsafeMutablePointer<AVFrame>?
+    private var scaler: OpaquePointer?
+    private let streamIndex: Int32
+    private let timeBase: AVRational
+    private let startTime: Int64
+    private var draining = false
+    private var ended = false
+    private var lastTime: Double?
+    private var badPackets = 0
+    /// Frames decoded so far.
+    public private(set) var decodedFrames = 0
+
+    public init(path: String) throws {
+        _ = quietFFmpegLog
+        self.path = path
+        var ctx: UnsafeMutablePointer<AVFormatContext>?
+        var options: OpaquePointer?
+        av_dict_set(&options, "protocol_whitelist", "file", 0)
+        // "file:" keeps names with colons from being taken as protocols.
+        var rc = avformat_open_input(&ctx, "file:" + path, nil, &options)
+        av_dict_free(&options)
+        guard rc >= 0, let fmt = ctx else { throw openError(path, rc, "cannot read the container") }
+        var cc: UnsafeMutablePointer<AVCodecContext>?
+        do {
+            rc = avformat_find_stream_info(fmt, nil)
+            guard rc >= 0 else { throw openError(path, rc, "cannot read the stream information") }
+            var decoder: UnsafePointer<AVCodec>?
+            rc = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
+            guard rc >= 0, let dec = decoder else {
+                if rc == reel_averror_stream_not_found() { throw MediaError.malformed(path: path, detail: "the file holds no video stream") }
+                if rc == reel_averror_decoder_not_found() {
+                    throw MediaError.unsupported(path: path, detail: "this FFmpeg has no decoder for its video stream")
+                }
+                throw MediaError.malformed(path: path, detail: "no decodable video stream: \(avErrorText(rc))")
+            }
+            streamIndex = rc
+            guard let stream = fmt.pointee.streams[Int(rc)], let par = stream.pointee.codecpar else {
+                throw MediaError.malformed(path: path, detail: "no video stream")
+            }
+            let w = Int(par.pointee.width), h = Int(par.pointee.height)
+            guard w >= 1, h >= 1 else { throw MediaError.malformed(path: path, detail: "video has no size (\(w)x\(h))") }
+            guard w <= PixelImage.maxSide, h <= PixelImage.maxSide else {
+                throw MediaError.tooLarge(path: path, detail: "video is \(w)x\(h); sides must be at most \(PixelImage.maxSide)")
+            }
+            width = w
+            height = h
+            timeBase = stream.pointee.time_base
+            startTime = stream.pointee.start_time == reel_av_nopts_value() ? 0 : stream.pointee.start_time
+            frameRate = try FrameRate(stream.pointee.avg_frame_rate) ?? FrameRate(stream.pointee.r_frame_rate)
+                ?? (try FrameRate(25))
+            statedFrameCount = stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil
+            codecName = String(cString: dec.pointee.name)
+            cc = avcodec_alloc_context3(dec)
+            guard let cc else { throw MediaError.malformed(path: path, detail: "out of memory") }
+            rc = avcodec_parameters_to_context(cc, par)
+            guard rc >= 0 else { throw openError(path, rc, "bad codec parameters") }
+            cc.pointee.pkt_timebase = stream.pointee.time_base
+            cc.pointee.thread_count = 2
+            rc = avcodec_open2(cc, dec, nil)
+            guard rc >= 0 else { throw openError(path, rc, "cannot open the \(codecName) decoder") }
+        } catch {
+            if cc != nil { avcodec_free_context(&cc) }
+            avformat_close_input(&ctx)
+            throw error
+        }
+        format = fmt
+        codec = cc
+        packet = av_packet_alloc()
+        frame = av_frame_alloc()
+        guard packet != nil, frame != nil else { throw MediaError.malformed(path: path, detail: "out of memory") }
+    }
+
+    deinit { release() }
+
+    private func release() {
+        if scaler != nil { sws_freeContext(scaler); scaler = nil }
+        if frame != nil { av_frame_free(&frame) }
+        if packet != nil { av_packet_free(&packet) }
+        if codec != nil { avcodec_free_context(&codec) }
+        if format != nil { avformat_close_input(&format) }
+    }
+
+    /// The next frame in decode order, or nil at the end of the stream.
+    public func nextFrame() throws -> TimedFrame? {
+        guard !ended, let cc = codec, let fmt = format, let pkt = packet, let frm = frame else { return nil }
+        while true {
+            var rc = avcodec_receive_frame(cc, frm)
+            if rc >= 0 {
+                defer { av_frame_unref(frm) }
+                decodedFrames += 1
+                return TimedFrame(image: try convert(frm), time: timestamp(frm))
+            }
+            if rc == reel_averror_eof() {
+                ended = true
+                return nil
+            }
+            if rc != reel_averror_eagain() {
+                throw MediaError.malformed(path: path, detail: "cannot decode frame \(decodedFrames): \(avErrorText(rc))")
+            }
+            if draining {
+                ended = true
+                return nil
+            }
+            rc = av_read_frame(fmt, pkt)
+            if rc < 0 {
+                if rc != reel_averror_eof() && decodedFrames == 0 {
+                    throw MediaError.malformed(path: path, detail: "cannot read the first packet: \(avErrorText(rc))")
+                }
+                // End of file (or a truncated tail): flush the decoder.
+                avcodec_send_packet(cc, nil)
+                draining = true
+                continue
+            }
+            defer { av_packet_unref(pkt) }
+            guard pkt.pointee.stream_index == streamIndex else { continue }
+            rc = avcodec_send_packet(cc, pkt)
+            if rc < 0 && rc != reel_averror_eagain() {
+                // A damaged packet: players skip it; a file of nothing but damage is an error.
+                badPackets += 1
+                if decodedFrames == 0 && badPackets >= 16 {
+                    throw MediaError.malformed(path: path, detail: "cannot decode \(codecName) data: \(avErrorText(rc))")
+                }
+            }
+        }
+    }
+
+    private func timestamp(_ frm: UnsafeMutablePointer<AVFrame>) -> Double {
+        let ts = frm.pointee.best_effort_timestamp
+        var t: Double
+        if ts == reel_av_nopts_value() {
+            t = lastTime.map { $0 + frameRate.time(ofFrame: 1) } ?? 0
+        } else {
+            t = Double(ts - startTime) * Double(timeBase.num) / Double(timeBase.den)
+        }
+        if let last = lastTime, t <= last { t = last + frameRate.time(ofFrame: 1) }
+        lastTime = t
+        return t
+    }
+
+    /// Converts a decoded frame to planar RGB through swscale's GBRP output.
+    private func convert(_ frm: UnsafeMutablePointer<AVFrame>) throws -> PixelImage {
+        let fw = frm.pointee.width, fh = frm.pointee.height
+        let srcFormat = AVPixelFormat(rawValue: frm.pointee.format)
+        guard fw > 0, fh > 0, fw <= Int32(PixelImage.maxSide), fh <= Int32(PixelImage.maxSide) else {
+            throw MediaError.malformed(path: path, detail: "frame \(decodedFrames) has size \(fw)x\(fh)")
+        }
+        scaler = sws_getCachedContext(scaler, fw, fh, srcFormat, Int32(width), Int32(height), AV_PIX_FMT_GBRP,
+                                      reel_sws_flags_accurate(), nil, nil, nil)
+        guard let sws = scaler else {
+            throw MediaError.unsupported(path: path, detail: "cannot convert pixel format \(pixelFormatName(srcFormat)) to RGB")
+        }
+        if reel_pix_fmt_is_yuv(srcFormat) != 0 {
+            let space = Int32(bitPattern: frm.pointee.colorspace.rawValue)
+            let matrix = [1, 4, 5, 6, 7, 9].contains(space) ? space : SWS_CS_DEFAULT
+            let full: Int32 = (frm.pointee.color_range == AVCOL_RANGE_JPEG || reel_pix_fmt_is_full_range(srcFormat) != 0) ? 1 : 0
+            sws_setColorspaceDetails(sws, sws_getCoefficients(matrix), full, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16)
+        }
+        let plane = width * height
+        // swscale may touch a little past each row; a padded scratch buffer keeps that inside memory we own.
+        let pad = 64
+        var scratch = [UInt8](repeating: 0, count: 3 * (plane + pad))  // (C,H,W) with slack per plane
+        let rc: Int32 = scratch.withUnsafeMutableBufferPointer { buf in
+            guard let base = buf.baseAddress else { return -1 }
+            // GBRP's planes are G, B, R; aim them at our R, G, B planes.
+            var dst: [UnsafeMutablePointer<UInt8>?] = [base + (plane + pad), base + 2 * (plane + pad), base, nil]
+            var dstStride: [Int32] = [Int32(width), Int32(width), Int32(width), 0]
+            return withUnsafePointer(to: &frm.pointee.data) { dataTuple in
+                dataTuple.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { src in
+                    withUnsafePointer(to: &frm.pointee.linesize) { strideTuple in
+                        strideTuple.withMemoryRebound(to: Int32.self, capacity: 8) { srcStride in
+                            sws_scale(sws, src, srcStride, 0, fh, &dst, &dstStride)
+                        }
+                    }
+                }
+            }
+        }
+        guard rc > 0 else { throw MediaError.malformed(path: path, detail: "cannot convert frame \(decodedFrames) to RGB") }
+        var planar = [UInt8](repeating: 0, count: 3 * plane)
+        for c in 0..<3 {
+            planar.withUnsafeMutableBufferPointer { p in
+                scratch.withUnsafeBufferPointer { s in
+                    guard let pb = p.baseAddress, let sb = s.baseAddress else { return }
+                    (pb + c * plane).update(from: sb + c * (plane + pad), count: plane)
+                }
+            }
+        }
+        return try PixelImage(width: width, height: height, channels: 3, samples: .u8(planar))
+    }
+
+    /// Decodes with `selection` applied (start time, frame limit, output rate),
+    /// calling `body` for each output frame; stops reading once the limit is
+    /// reached. Returns the number of output frames. The start is reached by
+    /// decoding from the beginning, so it is exact for every container.
+    @discardableResult
+    public func forEachFrame(_ selection: FrameSelection, _ body: (PixelImage) throws -> Void) throws -> Int {
+        var resampler = FrameResampler<PixelImage>(selection: selection, sourceRate: frameRate)
+        while !resampler.isFinished, let f = try nextFrame() {
+            for out in resampler.push(f.image, time: f.time) { try body(out) }
+        }
+        for out in resampler.finish() { try body(out) }
+        return resampler.emitted
+    }
+}
+
+func pixelFormatName(_ f: AVPixelFormat) -> String {
+    guard let name = av_get_pix_fmt_name(f) else { return "format \(f.rawValue)" }
+    return String(cString: name)
+}

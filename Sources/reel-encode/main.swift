@@ -1,0 +1,98 @@
+// reel-encode: media (PNG, PNG sequence, video) to a reel stream on stdout.
+// The work is in ReelVideo's PixelClipEncoder; see man/man1/reel-encode.1.
+
+import ArgumentParser
+import ReelCLI
+import ReelImage
+import ReelStream
+import ReelVideo
+
+extension MediaError: ReportableError {
+    public var exitStatus: Int32 {
+        switch self {
+        case .cannotOpen: ExitStatus.noInput
+        case .malformed, .unsupported, .tooLarge: ExitStatus.dataError
+        case .writeFailed: ExitStatus.ioError
+        case .invalidArgument: ExitStatus.usage
+        }
+    }
+}
+
+struct ReelEncode: ReelCommand {
+    static let toolName = "reel-encode"
+    static let configuration = CommandConfiguration(
+        commandName: "reel-encode",
+        abstract: "Encode PNGs, PNG sequences and videos into a reel stream on standard output.",
+        discussion: """
+            With --pixels, frames are stored as RGB pixels (u8, or u16 for 16-bit PNGs). \
+            Latent encoding (the default once the video compression network exists) is not yet available.
+            """,
+        version: reelVersion)
+
+    @Flag(help: "Store pixel frames (required until the video compression network exists).")
+    var pixels = false
+
+    @Option(help: ArgumentHelp("Frame size of the clip (default: the first input's size).", valueName: "WxH"))
+    var size: String?
+
+    @Option(help: ArgumentHelp("How to meet --size when the aspect ratio differs: crop, pad (black) or stretch.", valueName: "mode"))
+    var fit: String = "crop"
+
+    @Option(help: ArgumentHelp("Resampling filter: lanczos3, bilinear or box.", valueName: "filter"))
+    var filter: String = "lanczos3"
+
+    @Option(help: ArgumentHelp("Start this many seconds into each video or sequence.", valueName: "seconds"))
+    var start: Double = 0
+
+    @Option(help: ArgumentHelp("Take at most N frames from each input (a still image is repeated N times).", valueName: "N"))
+    var frames: Int?
+
+    @Option(help: ArgumentHelp("Frame rate of the clip, e.g. 24 or 30000/1001 (default: the first video's, else 24).", valueName: "rate"))
+    var fps: String?
+
+    @Option(help: ArgumentHelp("Canvas frame where the next input starts; repeat once per input.", valueName: "frame"))
+    var at: [Int] = []
+
+    @Option(help: ArgumentHelp("Sample depth, 8 or 16 (default: 16 for a 16-bit PNG first input, else 8).", valueName: "bits"))
+    var depth: Int?
+
+    @Option(help: ArgumentHelp("Clip number written in the stream.", valueName: "id"))
+    var clip: UInt32 = 0
+
+    @Argument(help: ArgumentHelp("PNG files, PNG sequences (frame_%04d.png or a directory) or videos.", valueName: "input"))
+    var inputs: [String] = []
+
+    func execute() throws {
+        guard pixels else {
+            throw ToolError.usage("latent encoding needs the video compression network (VAE), which is not yet available; use --pixels to encode pixel frames")
+        }
+        guard !inputs.isEmpty else { throw ToolError.usage("no input: name a PNG, a PNG sequence or a video (see reel-encode --help)") }
+        guard let fitMode = FitMode(rawValue: fit) else {
+            throw ToolError.usage("--fit \(fit) is not a fit mode: expected crop, pad or stretch")
+        }
+        guard let resampling = ResampleFilter(rawValue: filter) else {
+            throw ToolError.usage("--filter \(filter) is not a filter: expected lanczos3, bilinear or box")
+        }
+        var sampleDepth: SampleDepth?
+        if let d = depth {
+            guard let sd = SampleDepth(rawValue: d) else { throw ToolError.usage("--depth \(d) is not a sample depth: expected 8 or 16") }
+            sampleDepth = sd
+        }
+        guard start.isFinite, start >= 0 else { throw ToolError.usage("--start \(start) must be a number of seconds, 0 or more") }
+        if let n = frames, n < 1 { throw ToolError.usage("--frames \(n) must be at least 1") }
+        let clipSize = try size.map { s -> ImageSize in
+            let (w, h) = try parseSize(s)
+            return ImageSize(width: w, height: h)
+        }
+        let rate = try fps.map { text -> FrameRate in
+            do { return try FrameRate(parsing: text) } catch { throw ToolError.usage("--fps: \(error)") }
+        }
+        let request = PixelEncodeRequest(inputs: inputs, size: clipSize, fit: fitMode, filter: resampling, start: start,
+                                         frameLimit: frames, rate: rate, placements: at, depth: sampleDepth, clip: clip)
+        let writer = try StreamIO.output(tool: Self.toolName)
+        try PixelClipEncoder.encode(request, to: writer, provenance: .current(tool: Self.toolName))
+        try writer.finish()
+    }
+}
+
+ReelEncode.main()

@@ -1,0 +1,63 @@
+import Foundation
+import XCTest
+
+/// Every tool has a man page whose OPTIONS section lists exactly the long
+/// options its --help shows, and whose sections come in the standard order.
+final class ManPageTests: XCTestCase {
+    static let sectionOrder = ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "EXAMPLES", "SEE ALSO"]
+
+    /// Long options in roff text: `\-\-name` or `--name`.
+    static func longOptions(inRoff text: String) -> Set<String> {
+        var out = Set<String>()
+        let plain = text.replacingOccurrences(of: "\\-", with: "-").replacingOccurrences(of: "\\f[BIRP]", with: "", options: .regularExpression)
+        let re = try! NSRegularExpression(pattern: "(?<![A-Za-z0-9-])--[a-z][a-z0-9-]*")
+        for m in re.matches(in: plain, range: NSRange(plain.startIndex..., in: plain)) {
+            out.insert(String(plain[Range(m.range, in: plain)!]))
+        }
+        return out
+    }
+
+    /// Sections of a man page by `.SH` heading.
+    static func sections(_ page: String) -> [(String, String)] {
+        var result: [(String, String)] = []
+        for chunk in page.components(separatedBy: "\n.SH ").dropFirst() {
+            let lines = chunk.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+            let title = String(lines[0]).trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+            result.append((title, lines.count > 1 ? String(lines[1]) : ""))
+        }
+        return result
+    }
+
+    func testEveryToolHasAManPageListingExactlyItsOptions() throws {
+        let tools = Tools.allTools
+        XCTAssertFalse(tools.isEmpty)
+        for tool in tools {
+            let pagePath = Tools.packageRoot.appendingPathComponent("man/man1/\(tool).1").path
+            guard let page = try? String(contentsOfFile: pagePath, encoding: .utf8) else {
+                XCTFail("\(tool) has no man page at man/man1/\(tool).1"); continue
+            }
+            let secs = Self.sections(page)
+            XCTAssertEqual(secs.map { $0.0 }, Self.sectionOrder, "\(tool).1 sections")
+            guard let options = secs.first(where: { $0.0 == "OPTIONS" })?.1 else { continue }
+            // Options named in .TP paragraph tags (the line after .TP).
+            var documented = Set<String>()
+            let lines = options.components(separatedBy: "\n")
+            for (i, line) in lines.enumerated() where line.hasPrefix(".TP") && i + 1 < lines.count {
+                documented.formUnion(Self.longOptions(inRoff: lines[i + 1]))
+            }
+            _ = try Tools.path(tool)
+            let help = try Tools.sh("\(tool) --help")
+            XCTAssertEqual(help.status, 0, "\(tool) --help: \(help.stderr)")
+            let shown = Self.longOptions(inRoff: help.out)
+            XCTAssertEqual(documented, shown,
+                           "\(tool): man page documents \(documented.subtracting(shown).sorted()) not in --help; --help shows \(shown.subtracting(documented).sorted()) not in the man page")
+        }
+    }
+
+    func testOverviewAndFormatPagesExist() throws {
+        for p in ["man/man7/reel.7", "man/man5/reel.5"] {
+            let text = try String(contentsOfFile: Tools.packageRoot.appendingPathComponent(p).path, encoding: .utf8)
+            XCTAssertTrue(text.contains(".SH NAME"), p)
+        }
+    }
+}
