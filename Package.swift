@@ -48,7 +48,7 @@ let streamToolsStatic: [LinkerSetting] = [.unsafeFlags(["-static-stdlib", "-l_Fo
 
 targets += [
     .target(name: "ReelPatch", dependencies: ["ReelStream"], swiftSettings: streamToolsFast),
-    .target(name: "ReelInspect", dependencies: ["ReelStream", "ReelCLI"], swiftSettings: streamToolsFast),
+    .target(name: "ReelInspect", dependencies: ["ReelStream", "ReelCLI", "ReelImage"], swiftSettings: streamToolsFast),
     .executableTarget(name: "reel-patchify", dependencies: ["ReelPatch", "ReelCLI", argumentParser], linkerSettings: streamToolsStatic),
     .executableTarget(name: "reel-unpatchify", dependencies: ["ReelPatch", "ReelCLI", argumentParser], linkerSettings: streamToolsStatic),
     .executableTarget(name: "reel-inspect", dependencies: ["ReelInspect", "ReelCLI", argumentParser], linkerSettings: streamToolsStatic),

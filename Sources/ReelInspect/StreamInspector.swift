@@ -3,6 +3,7 @@
 // against its clip; here frame order, frame counts, token coverage, text
 // references and prov JSON), list the records, and summarize each clip.
 import ReelCLI
+import ReelImage
 import ReelStream
 
 /// What the stream is wrong about, beyond what the reader and StreamState check.
@@ -18,8 +19,10 @@ public struct InspectOptions: Sendable {
     public var checkOnly = false
     /// Write .npy files of every tensor into this directory.
     public var npyDirectory: String?
-    public init(eachRecord: Bool = false, checkOnly: Bool = false, npyDirectory: String? = nil) {
-        self.eachRecord = eachRecord; self.checkOnly = checkOnly; self.npyDirectory = npyDirectory
+    /// Write a contact sheet PNG of the frames (or patches) here.
+    public var pngPath: String?
+    public init(eachRecord: Bool = false, checkOnly: Bool = false, npyDirectory: String? = nil, pngPath: String? = nil) {
+        self.eachRecord = eachRecord; self.checkOnly = checkOnly; self.npyDirectory = npyDirectory; self.pngPath = pngPath
     }
 }
 
@@ -56,6 +59,7 @@ public final class StreamInspector {
     var records = 0
     var bytes = 0
     var npyFiles: [NpyFile] = []
+    let sheet: ContactSheet?
     var widener: [DType: SampleWidener] = [:]
     // The run of same-kind records being listed on one line.
     var run: (first: Int, last: Int, type: RecordType, clip: UInt32, firstItem: Int, lastItem: Int, bytes: Int, sameSize: Bool)?
@@ -63,6 +67,7 @@ public final class StreamInspector {
     public init(options: InspectOptions = InspectOptions(), emit: @escaping (String) -> Void) {
         self.options = options
         self.emit = emit
+        sheet = options.pngPath == nil ? nil : ContactSheet()
     }
 
     deinit { for w in widener.values { w.deallocate() } }
@@ -88,6 +93,17 @@ public final class StreamInspector {
         flushRun()
         if !options.checkOnly { summarize(complete: true) }
         for f in npyFiles { try f.commit() }
+        if let sheet, let path = options.pngPath { try writeSheet(sheet, to: path) }
+    }
+
+    func writeSheet(_ sheet: ContactSheet, to path: String) throws {
+        let image = try sheet.render(order: state.clipOrder) { id, channel in
+            guard let c = self.clips[id] else { return (0, 1) }
+            let s = c.tokenStats?.channels[channel] ?? c.frameStats[channel]
+            return s.count > 0 ? (s.min, s.max) : (0, 1)
+        }
+        guard let image else { throw InspectError("--png: the stream has no frames or tokens to show") }
+        do { try PNGCodec.write(image, to: path) } catch let e as MediaError { throw ToolError.io(e.description) }
     }
 
     func clip(_ id: UInt32) -> ClipSummary {
@@ -119,6 +135,7 @@ public final class StreamInspector {
             if c.geometry != nil { throw InspectError("record \(index): a frame of clip \(f.clip), which is cut into patches (PTCH)") }
             c.frames += 1
             addFrame(f, c, h)
+            sheet?.add(f, header: h, widen: sampleWidener(h.dtype))
             listRun(index, r.type, clip: f.clip, item: f.index, bytes: size)
         case let .patchGeometry(g):
             let c = clip(g.clip)
@@ -131,6 +148,7 @@ public final class StreamInspector {
             let c = clip(b.clip)
             guard let g = c.geometry else { throw InspectError("record \(index): tokens of clip \(b.clip) before its PTCH") }
             try addTokens(b, c, g, index)
+            sheet?.add(b, geometry: g, kind: c.header?.kind ?? .latents, widen: sampleWidener(g.dtype))
             listRun(index, r.type, clip: b.clip, item: c.tokens - b.count, bytes: size, lastItem: c.tokens - 1)
         case let .text(t):
             texts.append((index, t))

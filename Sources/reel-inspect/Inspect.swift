@@ -36,6 +36,9 @@ struct Inspect: ReelCommand {
     @Option(name: .long, help: ArgumentHelp("Write every tensor as a .npy file into DIR: clipK-frames.npy (T,C,H,W), clipK-tokens.npy (N,D) with clipK-positions.npy (N,3), segmentK-pooled.npy or segmentK-token-states.npy (N,D).", valueName: "DIR"))
     var npy: String?
 
+    @Option(name: .long, help: ArgumentHelp("Write a contact sheet PNG: up to 16 frames per clip, pixels as images, latents as a gray tile per channel, patch tokens put back at their positions.", valueName: "FILE"))
+    var png: String?
+
     func execute() throws {
         let reader: StreamReader
         var fd: Int32 = -1
@@ -56,7 +59,7 @@ struct Inspect: ReelCommand {
             }
         }
         let out = LineOutput()
-        let inspector = StreamInspector(options: InspectOptions(eachRecord: records, checkOnly: check, npyDirectory: npy), emit: out.line)
+        let inspector = StreamInspector(options: InspectOptions(eachRecord: records, checkOnly: check, npyDirectory: npy, pngPath: png), emit: out.line)
         do {
             try inspector.inspect(reader)
             try out.flush()
