@@ -54,7 +54,7 @@ targets += [
     .executableTarget(name: "reel-inspect", dependencies: ["ReelInspect", "ReelCLI", argumentParser], linkerSettings: streamToolsStatic),
     .executableTarget(name: "bench-stream", dependencies: ["ReelStream"], swiftSettings: streamToolsFast),
     .testTarget(name: "ReelPatchTests", dependencies: ["ReelPatch", "ReelStream", "reel-patchify", "reel-unpatchify"]),
-    .testTarget(name: "ReelInspectTests", dependencies: ["ReelInspect", "ReelPatch", "ReelStream", "reel-inspect", "reel-patchify"]),
+    .testTarget(name: "ReelInspectTests", dependencies: ["ReelInspect", "ReelPatch", "ReelStream", "ReelImage", "reel-inspect", "reel-patchify"]),
 ]
 
 // MARK: - Media: PNG, video, encode/decode (issue 2)

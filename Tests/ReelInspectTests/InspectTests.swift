@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import ReelStream
+import ReelImage
 import ReelPatch
 @testable import ReelInspect
 
@@ -223,6 +224,41 @@ final class InspectorTests: XCTestCase {
         let good = try knownStream()
         XCTAssertNotNil(inspect(Array(good[0..<(good.count - 300)]), InspectOptions(npyDirectory: bad)).error)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: bad), [])
+    }
+
+    /// The contact sheet shows pixels as they are, latent channels normalized,
+    /// and patch tokens back in their places.
+    func testContactSheet() throws {
+        let dir = NSTemporaryDirectory() + "reel-png-" + String(UInt32.random(in: 0...UInt32.max))
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        XCTAssertNil(inspect(try knownStream(), InspectOptions(checkOnly: true, pngPath: dir + "/a.png")).error)
+        let a = try PNGCodec.read(path: dir + "/a.png")
+        XCTAssertEqual([a.width, a.height, a.channels], [136, 268, 3])
+        // Frame 0 starts at (4, 4), each source pixel 8x8: pixel x = 1 of row 0 is (10, 1, 255).
+        XCTAssertEqual([0, 1, 2].map { a.sample($0, 4, 4 + 8) }, [10, 1, 255])
+        XCTAssertEqual([0, 1, 2].map { a.sample($0, 4 + 8 * 15, 4) }, [10, 240, 0])
+        XCTAssertEqual([0, 1, 2].map { a.sample($0, 2, 2) }, [40, 40, 40], "background")
+        // Patchified with a patch that leaves the frames whole: the same sheet.
+        let pw = StreamWriter()
+        try SpacetimePatcher(patch: PatchSize(pt: 2, ph: 4, pw: 8)).patchifyStream(from: StreamReader(bytes: try knownStream()), to: pw,
+                                                                                    provenance: Provenance(tool: "t", args: []).record)
+        XCTAssertNil(inspect(pw.bytes, InspectOptions(checkOnly: true, pngPath: dir + "/b.png")).error)
+        XCTAssertEqual(try PNGCodec.read(path: dir + "/b.png"), a)
+        // Latents: one tile per channel, min..max to 0..255.
+        let h = ClipHeader(clip: 0, kind: .latents, dtype: .f32, channels: 2, width: 4, height: 4, frameCount: 1)
+        let w = StreamWriter()
+        try w.write(h.record)
+        let f = Frame(clip: 0, index: 0, byteCount: h.frameBytes)
+        let v = f.mutableData.bindMemory(to: Float.self)  // (2,4,4)
+        for i in 0..<32 { v[i] = i < 16 ? Float(i) : -Float(i) }
+        try w.write(f.record); try w.finish()
+        XCTAssertNil(inspect(w.bytes, InspectOptions(checkOnly: true, pngPath: dir + "/c.png")).error)
+        let c = try PNGCodec.read(path: dir + "/c.png")
+        XCTAssertEqual([c.width, c.height], [4 + 2 * (128 + 4), 4 + 128 + 4])
+        XCTAssertEqual(c.sample(0, 4, 4), 0, "channel 0's minimum")
+        XCTAssertEqual(c.sample(1, 4 + 127, 4 + 127), 255, "channel 0's maximum")
+        XCTAssertEqual(c.sample(2, 4, 4 + 132), 255, "channel 1: -16 is its maximum")
     }
 
     func testJSONReader() throws {
