@@ -368,7 +368,7 @@ public final class StreamInspector {
         for id in ids {
             guard let c = clips[id] else { continue }
             if let h = c.header {
-                emit(describe(h, summary: true) + "; " + plural(c.frames, "frame") + " read")
+                emit(describe(h, summary: true) + (c.geometry == nil ? "; " + plural(c.frames, "frame") + " read" : ""))
             } else {
                 emit("clip \(id): no HEAD record")
             }
