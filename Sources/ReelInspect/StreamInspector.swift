@@ -35,8 +35,8 @@ final class ClipSummary {
     var frameStats: [ChannelStatistics] = []
     var tokenStats: TokenStatistics?
     var tokens = 0
-    /// Bit per (t, h, w) patch position seen.
-    var seen: [UInt64] = []
+    /// For each time position t, a bit per (h, w) patch position seen.
+    var seen: [Int: [UInt64]] = [:]
     var maxT = -1
     var noise: [(first: Int, levels: [Float])] = []
     var framesFile: NpyFile?
@@ -230,13 +230,13 @@ public final class StreamInspector {
         let perT = g.gridH * g.gridW
         for i in 0..<b.count {
             let (t, h, w) = b.position(i)
-            let bit = Int(t) * perT + Int(h) * g.gridW + Int(w)
-            while c.seen.count * 64 <= bit { c.seen.append(0) }
+            let bit = Int(h) * g.gridW + Int(w)
             let mask = UInt64(1) << UInt64(bit & 63)
-            if c.seen[bit >> 6] & mask != 0 {
+            let words = (perT + 63) / 64
+            if (c.seen[Int(t)]?[bit >> 6] ?? 0) & mask != 0 {
                 throw InspectError("record \(index): the token at (t \(t), h \(h), w \(w)) of clip \(b.clip) arrives a second time")
             }
-            c.seen[bit >> 6] |= mask
+            c.seen[Int(t), default: [UInt64](repeating: 0, count: words)][bit >> 6] |= mask
             c.maxT = max(c.maxT, Int(t))
         }
         c.tokens += b.count
@@ -282,8 +282,16 @@ public final class StreamInspector {
             if let g = c.geometry {
                 let groups = g.frames > 0 ? g.gridT : c.maxT + 1
                 let perT = g.gridH * g.gridW
-                for bit in 0..<(groups * perT) where bit >> 6 >= c.seen.count || c.seen[bit >> 6] & (UInt64(1) << UInt64(bit & 63)) == 0 {
-                    throw InspectError("the token at (t \(bit / perT), h \(bit % perT / g.gridW), w \(bit % g.gridW)) of clip \(id) is missing: the stream ended without it")
+                var expected = 0
+                for t in c.seen.keys.sorted() {
+                    guard t == expected, let bits = c.seen[t] else { break }
+                    if let bit = (0..<perT).first(where: { bits[$0 >> 6] & (UInt64(1) << UInt64($0 & 63)) == 0 }) {
+                        throw InspectError("the token at (t \(t), h \(bit / g.gridW), w \(bit % g.gridW)) of clip \(id) is missing: the stream ended without it")
+                    }
+                    expected += 1
+                }
+                if expected < groups {
+                    throw InspectError("the token at (t \(expected), h 0, w 0) of clip \(id) is missing: the stream ended without it")
                 }
             }
         }

@@ -177,6 +177,7 @@ extension SpacetimePatcher {
             }
             if h32 == 0 && w32 == 0 && i + perGroup <= block.count && clip.pending[t] == nil
                 && isWholeGroup(block, from: i, t: t32, geometry: g) {
+                try checkBudget(clip, record: record)
                 let group = GroupAssembly(frames: clip.newFrames(), tokens: 0)
                 group.filled = perGroup
                 unpatchify(tokens: data + i * tokenBytes, into: group.samples, geometry: g)
@@ -188,6 +189,7 @@ extension SpacetimePatcher {
             if let p = clip.pending[t] {
                 group = p
             } else {
+                try checkBudget(clip, record: record)
                 group = GroupAssembly(frames: clip.newFrames(), tokens: perGroup)
                 clip.pending[t] = group
             }
@@ -200,6 +202,15 @@ extension SpacetimePatcher {
             moveToken(frames: group.samples, token: data + i * tokenBytes,
                       h: Int(h32), w: Int(w32), geometry: g, toTokens: false)
             i += 1
+        }
+    }
+
+    static func checkBudget(_ clip: ClipAssembler, record: Int) throws {
+        let g = clip.geometry
+        let groupBytes = g.pt * g.channels * g.height * g.width * g.dtype.size
+        let bytes = (clip.pending.count + 1) * groupBytes
+        if clip.pending.count > 0 && bytes > SpacetimePatcher.pendingBudget {
+            throw PatchError.tooFarOutOfOrder(record: record, clip: g.clip, waiting: clip.pending.count, next: clip.next, bytes: bytes)
         }
     }
 

@@ -54,6 +54,8 @@ public enum PatchError: Error, Equatable, CustomStringConvertible {
     case duplicateToken(record: Int, clip: UInt32, t: Int, h: Int, w: Int)
     /// A token position never arrived.
     case missingToken(clip: UInt32, t: Int, h: Int, w: Int)
+    /// So many groups wait for an earlier one that holding them would pass the memory budget.
+    case tooFarOutOfOrder(record: Int, clip: UInt32, waiting: Int, next: Int, bytes: Int)
 
     public var description: String {
         switch self {
@@ -86,6 +88,8 @@ public enum PatchError: Error, Equatable, CustomStringConvertible {
             return "record \(record): the token at (t \(t), h \(h), w \(w)) of clip \(clip) arrives a second time"
         case let .missingToken(clip, t, h, w):
             return "the token at (t \(t), h \(h), w \(w)) of clip \(clip) is missing: the stream ended without it"
+        case let .tooFarOutOfOrder(record, clip, waiting, next, bytes):
+            return "record \(record): tokens of clip \(clip) arrive too far out of order: \(waiting) groups of frames (\(bytes >> 20) MiB) wait for group t = \(next), more than the \(SpacetimePatcher.pendingBudget >> 30) GiB reel-unpatchify holds"
         }
     }
 }
@@ -103,6 +107,9 @@ public struct SpacetimePatcher: Sendable {
     public let patch: PatchSize
 
     public init(patch: PatchSize = .standard) { self.patch = patch }
+
+    /// Most bytes of frames reel-unpatchify holds for groups waiting for an earlier one.
+    public static let pendingBudget = 4 << 30
 
     /// The patch geometry of a clip, or an error naming sizes that work.
     /// T comes from the header's frame count; 0 (not known up front) is allowed.
