@@ -21,9 +21,15 @@ public struct InspectOptions: Sendable {
     public var npyDirectory: String?
     /// Write a contact sheet PNG of the frames (or patches) here.
     public var pngPath: String?
-    public init(eachRecord: Bool = false, checkOnly: Bool = false, npyDirectory: String? = nil, pngPath: String? = nil) {
+    /// Print the summary as one JSON object instead of text.
+    public var json = false
+    public init(eachRecord: Bool = false, checkOnly: Bool = false, npyDirectory: String? = nil, pngPath: String? = nil, json: Bool = false) {
         self.eachRecord = eachRecord; self.checkOnly = checkOnly; self.npyDirectory = npyDirectory; self.pngPath = pngPath
+        self.json = json
     }
+
+    /// Whether records are listed as they are read.
+    var lists: Bool { !checkOnly && !json }
 }
 
 /// What one clip has shown so far.
@@ -87,11 +93,19 @@ public final class StreamInspector {
             flushRun()
             records = reader.recordIndex
             bytes = reader.offset
-            if !options.checkOnly { summarize(complete: false) }
+            if options.json && !options.checkOnly {
+                emit(jsonSummary(error: String(describing: error)))
+            } else if !options.checkOnly {
+                summarize(complete: false)
+            }
             throw error
         }
         flushRun()
-        if !options.checkOnly { summarize(complete: true) }
+        if options.json && !options.checkOnly {
+            emit(jsonSummary(error: nil))
+        } else if !options.checkOnly {
+            summarize(complete: true)
+        }
         for f in npyFiles { try f.commit() }
         if let sheet, let path = options.pngPath { try writeSheet(sheet, to: path) }
     }
@@ -305,12 +319,12 @@ public final class StreamInspector {
 
     func list(_ index: Int, _ r: Record, _ what: String) {
         flushRun()
-        guard !options.checkOnly else { return }
+        guard options.lists else { return }
         emit(left("#\(index)", 12) + left(r.type.description, 6) + right(byteSize(r.payload.count), 10) + "  " + what)
     }
 
     func listRun(_ index: Int, _ type: RecordType, clip: UInt32, item: Int, bytes: Int, lastItem: Int? = nil) {
-        guard !options.checkOnly else { return }
+        guard options.lists else { return }
         let last = lastItem ?? item
         if !options.eachRecord, var r = run, r.type == type, r.clip == clip, r.last == index - 1 {
             r.last = index; r.lastItem = last; r.sameSize = r.sameSize && r.bytes == bytes
@@ -408,6 +422,55 @@ public final class StreamInspector {
         if !unknown.isEmpty {
             emit("unknown ancillary records: " + unknown.map { "\($0.type) (#\($0.record), \(byteSize($0.bytes)))" }.joined(separator: ", "))
         }
+    }
+
+    // MARK: - JSON
+
+    /// The summary as one JSON object; `error` is nil for a valid stream.
+    func jsonSummary(error: String?) -> String {
+        func num(_ x: Double) -> String { x.isFinite ? printf("%.9g", x) : "null" }
+        func stats(_ all: [ChannelStatistics]) -> String {
+            "[" + all.map { c in
+                "{\"count\":\(c.count),\"mean\":\(num(c.mean)),\"std\":\(num(c.std)),\"min\":\(c.count > 0 ? num(Double(c.min)) : "null"),\"max\":\(c.count > 0 ? num(Double(c.max)) : "null"),\"nonfinite\":\(c.nonFinite)}"
+            }.joined(separator: ",") + "]"
+        }
+        var clipsJSON: [String] = []
+        for id in state.clipOrder {
+            guard let c = clips[id] else { continue }
+            var m = ["\"clip\":\(id)"]
+            if let h = c.header {
+                m += ["\"kind\":\(jsonString(h.kind.description))", "\"dtype\":\(jsonString(h.dtype.description))",
+                      "\"channels\":\(h.channels)", "\"height\":\(h.height)", "\"width\":\(h.width)",
+                      "\"fps\":[\(h.fps.numerator),\(h.fps.denominator)]", "\"frames_announced\":\(h.frameCount)",
+                      "\"model\":\(jsonString(h.model))", "\"spatial_factor\":\(h.spatialFactor)", "\"temporal_factor\":\(h.temporalFactor)",
+                      "\"source_size\":[\(h.sourceWidth),\(h.sourceHeight)]", "\"first_frame_alone\":\(h.firstFrameAlone)"]
+            }
+            m.append("\"frames_read\":\(c.frames)")
+            if let g = c.geometry {
+                let groups = g.frames > 0 ? g.gridT : c.maxT + 1
+                m.append("\"patch\":{\"size\":[\(g.pt),\(g.ph),\(g.pw)],\"grid\":[\(groups),\(g.gridH),\(g.gridW)],\"token_dim\":\(g.tokenDim),\"tokens_read\":\(c.tokens)}")
+                m.append("\"statistics\":" + stats(c.tokenStats?.channels ?? []))
+            } else {
+                m.append("\"statistics\":" + stats(c.frameStats))
+            }
+            m.append("\"noise\":[" + c.noise.map { n in
+                "{\"first\":\(n.first),\"levels\":[" + n.levels.map { num(Double($0)) }.joined(separator: ",") + "]}"
+            }.joined(separator: ",") + "]")
+            clipsJSON.append("{" + m.joined(separator: ",") + "}")
+        }
+        let textJSON = texts.map { (_, t) in
+            "{\"segment\":\(t.segment),\"clip\":\(t.clip == ReelFormat.open ? "null" : String(t.clip)),\"start\":\(t.start),\"end\":\(t.end == ReelFormat.open ? "null" : String(t.end)),\"role\":\(jsonString(t.role.description)),\"text\":\(jsonString(t.text))}"
+        }
+        let embJSON = embeddings.map { (_, e) in
+            "{\"segment\":\(e.segment),\"kind\":\(jsonString(e.kind == .pooled ? "pooled" : "token_states")),\"count\":\(e.count),\"dim\":\(e.dim)}"
+        }
+        let metaJSON = metadata.map { "{\"key\":\(jsonString($0.key)),\"value\":\(jsonString($0.value))}" }
+        let provJSON = provenance.map { $0.json.jsonText }
+        let unknownJSON = unknown.map { "{\"record\":\($0.record),\"type\":\(jsonString($0.type)),\"bytes\":\($0.bytes)}" }
+        return "{\"valid\":\(error == nil),\"error\":\(error.map(jsonString) ?? "null"),\"records\":\(records),\"bytes\":\(bytes),"
+            + "\"clips\":[\(clipsJSON.joined(separator: ","))],\"texts\":[\(textJSON.joined(separator: ","))],"
+            + "\"embeddings\":[\(embJSON.joined(separator: ","))],\"metadata\":[\(metaJSON.joined(separator: ","))],"
+            + "\"provenance\":[\(provJSON.joined(separator: ","))],\"unknown\":[\(unknownJSON.joined(separator: ","))]}"
     }
 
     func table(_ stats: [ChannelStatistics], _ title: String) {

@@ -61,6 +61,18 @@ indirect enum JSONValue: Equatable {
         return nil
     }
 
+    /// The value as JSON text again.
+    var jsonText: String {
+        switch self {
+        case let .string(s): return jsonString(s)
+        case let .number(x): return x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)
+        case let .bool(b): return String(b)
+        case .null: return "null"
+        case let .array(a): return "[" + a.map(\.jsonText).joined(separator: ",") + "]"
+        case let .object(m): return "{" + m.map { jsonString($0.0) + ":" + $0.1.jsonText }.joined(separator: ",") + "}"
+        }
+    }
+
     /// Compact text: strings bare, arrays space-separated.
     var plain: String {
         switch self {

@@ -39,6 +39,9 @@ struct Inspect: ReelCommand {
     @Option(name: .long, help: ArgumentHelp("Write a contact sheet PNG: up to 16 frames per clip, pixels as images, latents as a gray tile per channel, patch tokens put back at their positions.", valueName: "FILE"))
     var png: String?
 
+    @Flag(name: .long, help: "Print the summary as one JSON object (with \"valid\" and \"error\") instead of text.")
+    var json = false
+
     func execute() throws {
         let reader: StreamReader
         var fd: Int32 = -1
@@ -59,7 +62,7 @@ struct Inspect: ReelCommand {
             }
         }
         let out = LineOutput()
-        let inspector = StreamInspector(options: InspectOptions(eachRecord: records, checkOnly: check, npyDirectory: npy, pngPath: png), emit: out.line)
+        let inspector = StreamInspector(options: InspectOptions(eachRecord: records, checkOnly: check, npyDirectory: npy, pngPath: png, json: json), emit: out.line)
         do {
             try inspector.inspect(reader)
             try out.flush()

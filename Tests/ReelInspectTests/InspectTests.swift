@@ -261,6 +261,30 @@ final class InspectorTests: XCTestCase {
         XCTAssertEqual(c.sample(2, 4, 4 + 132), 255, "channel 1: -16 is its maximum")
     }
 
+    func testJSONSummary() throws {
+        var (lines, error) = inspect(try knownStream(), InspectOptions(json: true))
+        XCTAssertNil(error)
+        XCTAssertEqual(lines.count, 1)
+        let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        XCTAssertEqual(doc["valid"] as? Bool, true)
+        XCTAssertTrue(doc["error"] is NSNull)
+        let clip = try XCTUnwrap((doc["clips"] as? [[String: Any]])?.first)
+        XCTAssertEqual(clip["kind"] as? String, "pixels")
+        XCTAssertEqual(clip["fps"] as? [Int], [24000, 1001])
+        XCTAssertEqual(clip["frames_read"] as? Int, 2)
+        let stats = try XCTUnwrap(clip["statistics"] as? [[String: Any]])
+        XCTAssertEqual(stats.map { $0["mean"] as? Double }, [10, 127.5, 127.5])
+        XCTAssertEqual(stats[1]["std"] as? Double ?? 0, 73.9003383, accuracy: 1e-6 * 255, "f32 block sums: about 1e-6 of the range")
+        XCTAssertEqual((doc["texts"] as? [[String: Any]])?.first?["text"] as? String, "a red \"ball\"")
+        XCTAssertEqual((doc["provenance"] as? [[String: Any]])?.first?["seed"] as? Int, 42)
+        let good = try knownStream()
+        (lines, error) = inspect(Array(good[0..<(good.count - 300)]), InspectOptions(json: true))
+        XCTAssertNotNil(error)
+        let bad = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        XCTAssertEqual(bad["valid"] as? Bool, false)
+        XCTAssertEqual(bad["error"] as? String, "record 8 (FRAM) is truncated: 492 of 776 payload bytes")
+    }
+
     func testJSONReader() throws {
         let v = try JSONReader.parse("{\"tool\":\"a\\\"b\",\"args\":[\"x\",\"\\u00e9\"],\"seed\":null,\"n\":-1.5e2,\"ok\":true,\"o\":{}}")
         XCTAssertEqual(v["tool"], .string("a\"b"))
