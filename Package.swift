@@ -29,7 +29,8 @@ targets += [
 targets += [
     .target(name: "ReelStream", dependencies: ["CReelChecksum"]),
     .target(name: "ReelCLI", dependencies: ["ReelStream", argumentParser]),
-    .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"]),
+    .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"], exclude: ["Fixtures"]),
+    .testTarget(name: "ReelFormatTests", dependencies: ["ReelStream", "ReelCLI"]),
 ]
 
 // End-to-end tests of the built tools in shell pipelines, and man pages against --help.

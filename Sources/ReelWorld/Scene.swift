@@ -66,6 +66,22 @@ public struct SceneObject: Codable, Sendable, Equatable {
         self.rotation = rotation
     }
 
+    // Encoded by hand only so that a still object's speed is an explicit null.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(shape, forKey: .shape)
+        try c.encode(color, forKey: .color)
+        try c.encode(rgb, forKey: .rgb)
+        try c.encode(size, forKey: .size)
+        try c.encode(motion, forKey: .motion)
+        try c.encode(speed, forKey: .speed)
+        try c.encode(width, forKey: .width)
+        try c.encode(anchor, forKey: .anchor)
+        try c.encode(center, forKey: .center)
+        try c.encode(scale, forKey: .scale)
+        try c.encode(rotation, forKey: .rotation)
+    }
+
     /// Drawn width in pixels in frame `i`.
     public func drawnWidth(frame i: Int) -> Double { width * scale[i] }
 }

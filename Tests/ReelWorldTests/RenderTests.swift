@@ -258,6 +258,10 @@ final class RenderTests: XCTestCase {
                     "\"background\"", "\"camera\"", "\"fps\":8", "\"width\":112", "\"height\":64", "\"frames\":5"] {
             XCTAssertTrue(text.contains(key), key)
         }
+        let still = try SceneSampler.sample(seed: 1, width: 64, height: 64, frames: 1,
+                                            constraints: SceneConstraints(objectCount: 1, objects: [ObjectConstraints(motion: .still)]))
+        XCTAssertTrue(String(decoding: try still.jsonData(), as: UTF8.self).contains("\"speed\":null"))
+        XCTAssertEqual(try Scene(jsonData: try still.jsonData()), still)
         XCTAssertThrowsError(try Scene(jsonData: Data("{}".utf8)))
         XCTAssertThrowsError(try Scene(jsonData: Data(text.replacingOccurrences(of: "\"frames\":5", with: "\"frames\":6").utf8)))
         XCTAssertThrowsError(try Scene(jsonData: Data(text.replacingOccurrences(of: "\"width\":112", with: "\"width\":113").utf8)))
