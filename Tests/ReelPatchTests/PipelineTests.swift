@@ -128,6 +128,47 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(r.stderr, "")
     }
 
+    /// The tokens against reel(5)'s numpy formula, read by Scripts/reelstream.py
+    /// (the reference reader): V.reshape(T/pt, pt, C, H/ph, ph, W/pw, pw)
+    /// .transpose(0, 3, 5, 2, 1, 4, 6).reshape(-1, D) in raster (t, h, w) order.
+    func testTokensMatchTheSpecifiedNumpyLayout() throws {
+        let probe = try Shell.run("python3 -c 'import numpy'", in: dir)
+        if probe.status != 0 { throw XCTSkip("python3 with numpy is not available: \(probe.stderr)") }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let clips = [
+            TestClip(header: ClipHeader(clip: 0, kind: .latents, dtype: .f32, channels: 3, width: 12, height: 6, frameCount: 4), frames: 4),
+            TestClip(header: ClipHeader(clip: 2, kind: .pixels, dtype: .u8, channels: 3, width: 8, height: 4, frameCount: 2), frames: 2),
+        ]
+        try write(try makeStream(clips), "in.reel")
+        let script = """
+            import sys; sys.path.insert(0, '\(root)/Scripts')
+            import numpy as np, reelstream
+            def records(path):
+                with open(path, 'rb') as f: return list(reelstream.decode_stream(f))
+            frames, toks, geo = {}, {}, {}
+            for r in records('in.reel'):
+                if r['type'] == 'FRAM': frames.setdefault(r['clip'], []).append(r['data'])
+            for r in records('tokens.reel'):
+                if r['type'] == 'PTCH': geo[r['clip']] = r
+                if r['type'] == 'TOKS': toks.setdefault(r['clip'], []).append((r['positions'], r['values']))
+            for clip, fs in frames.items():
+                g = geo[clip]; V = np.stack(fs)  # (T,C,H,W)
+                T, C, H, W = V.shape; pt, ph, pw = g['pt'], g['ph'], g['pw']
+                want = V.reshape(T//pt, pt, C, H//ph, ph, W//pw, pw).transpose(0, 3, 5, 2, 1, 4, 6).reshape(-1, C*pt*ph*pw)
+                pos = np.concatenate([p for p, _ in toks[clip]]); got = np.concatenate([v for _, v in toks[clip]])
+                raster = np.stack(np.meshgrid(np.arange(T//pt), np.arange(H//ph), np.arange(W//pw), indexing='ij'), -1).reshape(-1, 3)
+                assert (pos == raster).all(), 'positions'
+                assert got.dtype == want.dtype and (got == want).all(), 'values of clip %d' % clip
+                print('clip', clip, got.shape)
+            """
+        try script.write(toFile: dir + "/check.py", atomically: true, encoding: .utf8)
+        for patch in ["1x2x2", "2x2x4", "2x1x1", "1x2x4"] {
+            let r = try Shell.run("reel-patchify --patch \(patch) < in.reel > tokens.reel && python3 check.py", in: dir)
+            XCTAssertEqual(r.status, 0, "patch \(patch): \(r.stderr)")
+            XCTAssertEqual(String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").count, 2, r.stderr)
+        }
+    }
+
     func testHelpListsOptions() throws {
         let r = try Shell.run("reel-patchify --help && reel-unpatchify --version", in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
