@@ -40,12 +40,16 @@ targets += [
 
 // MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)
 
-// The permutation and statistics loops run at pipe speed; release builds skip bounds checks there.
+// The permutation and statistics loops run at pipe speed; release builds skip bounds checks
+// there (measured: a few percent less CPU than -O, within the noise of a shared machine).
 let streamToolsFast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-// Release tools link the Swift runtime statically: dynamic loading of libswiftCore and
-// FoundationEssentials (which swift-argument-parser pulls in) is most of a tool's start-up.
-let streamToolsStatic: [LinkerSetting] = [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"],
-                                                                   .when(configuration: .release))]
+// Release tools link the Swift runtime statically: loading libswiftCore and FoundationEssentials
+// (which swift-argument-parser pulls in) is most of a tool's start-up (perf stat, reel-patchify
+// --help: 5.5 ms CPU dynamic, 3.3 ms static).
+let streamToolsStatic: [LinkerSetting] = [
+    .unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"],
+                 .when(configuration: .release)),
+]
 
 targets += [
     .target(name: "ReelPatch", dependencies: ["ReelStream"], swiftSettings: streamToolsFast),
