@@ -9,7 +9,7 @@
 import CFFmpeg
 import ReelImage
 
-/// A decoded frame and its time in seconds from the start of the stream.
+/// A decoded frame and its time in seconds from the first frame.
 public struct TimedFrame: Sendable {
     public var image: PixelImage
     public var time: Double
@@ -34,7 +34,8 @@ public final class VideoReader {
     private var scaler: OpaquePointer?
     private let streamIndex: Int32
     private let timeBase: AVRational
-    private let startTime: Int64
+    /// Timestamp of the first decoded frame: time 0 of the clip.
+    private var origin: Int64?
     private var draining = false
     private var ended = false
     private var lastTime: Double?
@@ -77,7 +78,6 @@ public final class VideoReader {
             width = w
             height = h
             timeBase = stream.pointee.time_base
-            startTime = stream.pointee.start_time == reel_av_nopts_value() ? 0 : stream.pointee.start_time
             frameRate = try FrameRate(stream.pointee.avg_frame_rate) ?? FrameRate(stream.pointee.r_frame_rate)
                 ?? (try FrameRate(25))
             statedFrameCount = stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil
@@ -197,7 +197,10 @@ public final class VideoReader {
         if ts == reel_av_nopts_value() {
             t = lastTime.map { $0 + frameRate.time(ofFrame: 1) } ?? 0
         } else {
-            t = Double(ts - startTime) * Double(timeBase.num) / Double(timeBase.den)
+            // Times count from the first frame (some files start at 1, or after their audio).
+            let zero = origin ?? ts
+            origin = zero
+            t = Double(ts - zero) * Double(timeBase.num) / Double(timeBase.den)
         }
         if let last = lastTime, t <= last { t = last + frameRate.time(ofFrame: 1) }
         lastTime = t
