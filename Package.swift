@@ -29,7 +29,8 @@ targets += [
 targets += [
     .target(name: "ReelStream", dependencies: ["CReelChecksum"]),
     .target(name: "ReelCLI", dependencies: ["ReelStream", argumentParser]),
-    .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"]),
+    .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"], exclude: ["Fixtures"]),
+    .testTarget(name: "ReelFormatTests", dependencies: ["ReelStream", "ReelCLI"]),
 ]
 
 // End-to-end tests of the built tools in shell pipelines, and man pages against --help.
@@ -57,9 +58,28 @@ targets += [
 
 // MARK: - Safetensors (issue 3)
 
+targets += [
+    .target(name: "ReelSafetensors"),
+    // Tests read their Fixtures/ through #filePath, so no resource bundle is needed.
+    .testTarget(name: "ReelSafetensorsTests", dependencies: ["ReelSafetensors"], exclude: ["Fixtures"]),
+    // The AdamW update loop runs over every parameter each step: -Ounchecked even in debug builds.
+    .target(name: "ReelOptim", dependencies: ["ReelSafetensors"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .testTarget(name: "ReelOptimTests", dependencies: ["ReelOptim", "ReelSafetensors"], exclude: ["Fixtures"]),
+]
+
 // MARK: - Shapes world: reel-synth (issue 5)
 
+targets += [
+    // Rendering thousands of clips is a hot loop: optimise even in debug builds.
+    .target(name: "ReelWorld", dependencies: ["ReelStream"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", "ReelCLI", "ReelStream", argumentParser]),
+    .testTarget(name: "ReelWorldTests", dependencies: ["ReelWorld", "ReelStream", "reel-synth"]),
+]
+
 // MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)
+
+// MARK: - Video compression network: ReelVAE, reel-train (issue 5)
 
 // MARK: - Benchmarks (make bench; never part of the tests)
 

@@ -34,7 +34,9 @@ public struct ClipHeader: Equatable, Sendable {
     public var width: Int
     public var height: Int
     public var fps: Rational
-    /// Number of frames if the writer knew it; 0 otherwise (streams need no count up front).
+    /// Number of frames the clip stores (FRAM records, or latent frames once
+    /// patchified) if the writer knew it; 0 otherwise (streams need no count
+    /// up front). When nonzero, every frame index is below it.
     public var frameCount: Int
     /// Pixels per latent cell along each side (1 for pixels).
     public var spatialFactor: Int
@@ -100,6 +102,9 @@ public struct ClipHeader: Equatable, Sendable {
             throw bad("spatial factor \(spatialFactor) and temporal factor \(temporalFactor) must be at least 1")
         }
         sourceWidth = Int(p.u32(36)); sourceHeight = Int(p.u32(40))
+        guard sourceWidth >= 1 && sourceWidth <= ReelFormat.maxSide && sourceHeight >= 1 && sourceHeight <= ReelFormat.maxSide else {
+            throw bad("source size \(sourceWidth)x\(sourceHeight), expected each side 1 to \(ReelFormat.maxSide)")
+        }
         let fixed = Int(p.u16(44))
         guard fixed >= ClipHeader.fixedSize && fixed <= p.count else { throw bad("fixed size \(fixed) outside 48...\(p.count)") }
         firstFrameAlone = p.u16(46) & 1 != 0
@@ -144,6 +149,9 @@ public struct Frame: @unchecked Sendable {
         payload = p
         guard let h = headers[clip] else {
             throw StreamError.inconsistent(record: recordIndex, problem: "frame \(index) of clip \(clip) comes before that clip's HEAD record")
+        }
+        if h.frameCount > 0 && index >= h.frameCount {
+            throw StreamError.inconsistent(record: recordIndex, problem: "frame \(index) of clip \(clip) is beyond the \(h.frameCount) frames its HEAD record declares")
         }
         if p.count - 8 != h.frameBytes {
             throw StreamError.malformed(record: recordIndex, type: "FRAM",

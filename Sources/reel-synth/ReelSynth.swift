@@ -1,0 +1,195 @@
+// reel-synth: render captioned clips of the shapes world (WORLD.md), as a
+// reel(5) stream on stdout or as a dataset directory.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import ReelCLI
+import ReelStream
+import ReelWorld
+
+/// Enum options accept WORLD.md's words and their synonyms (--shape sphere is --shape ball).
+protocol VocabularyOption: ExpressibleByArgument, CaseIterable, RawRepresentable where RawValue == String {
+    static func from(_ term: Term) -> Self?
+}
+
+extension VocabularyOption {
+    public init?(argument: String) {
+        if let v = Self(rawValue: argument.lowercased()) {
+            self = v
+        } else if let term = Vocabulary.term(for: argument), let v = Self.from(term) {
+            self = v
+        } else {
+            return nil
+        }
+    }
+
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+extension Shape: VocabularyOption {
+    static func from(_ t: Term) -> Shape? { if case .shape(let v) = t { return v }; return nil }
+}
+extension ObjectColor: VocabularyOption {
+    static func from(_ t: Term) -> ObjectColor? { if case .color(let v) = t { return v }; return nil }
+}
+extension ObjectSize: VocabularyOption {
+    static func from(_ t: Term) -> ObjectSize? { if case .size(let v) = t { return v }; return nil }
+}
+extension Motion: VocabularyOption {
+    static func from(_ t: Term) -> Motion? { if case .motion(let v) = t { return v }; return nil }
+}
+extension Speed: VocabularyOption {
+    static func from(_ t: Term) -> Speed? { if case .speed(let v) = t { return v }; return nil }
+}
+extension Background: VocabularyOption {
+    static func from(_ t: Term) -> Background? {
+        switch t {
+        case .background(let v): return v
+        case .color(.white): return .white
+        case .color(.black): return .black
+        default: return nil
+        }
+    }
+}
+extension Camera: VocabularyOption {
+    static func from(_ t: Term) -> Camera? { if case .camera(let v) = t { return v }; return nil }
+}
+
+@main
+struct ReelSynth: ReelCommand {
+    static let toolName = "reel-synth"
+    static let configuration = CommandConfiguration(
+        commandName: "reel-synth",
+        abstract: "Render captioned clips of the shapes world (WORLD.md).",
+        discussion: """
+        Clip i is a function of the seed and i alone. Without a directory, writes a \
+        reel(5) stream on standard output: per clip HEAD, the short prompt and the detailed \
+        caption as text records, the ground truth as a meta record (key scene), and the frames. \
+        With a directory, writes per clip clip-NNNNNN.reel (that stream), .prompt.txt, \
+        .caption.txt and .json. Attribute values accept synonyms (sphere, cube, crimson).
+        """,
+        version: reelVersion
+    )
+
+    @Option(help: "Dataset seed; clip i uses a seed derived from it and i.")
+    var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Canvas size, each side a multiple of 8 and at least 32.", valueName: "WxH"))
+    var size = "64x64"
+
+    @Option(help: "Frames per clip, at 8 per second (1 makes an image).")
+    var frames = 16
+
+    @Option(help: "Number of clips.")
+    var count = 1
+
+    @Option(help: "Index of the first clip (to split one dataset across runs).")
+    var first = 0
+
+    @Option(help: ArgumentHelp("Write a dataset directory instead of a stream on standard output.", valueName: "dir"))
+    var out: String?
+
+    @Option(help: "Pin the background.")
+    var background: Background?
+
+    @Option(help: "Pin the camera.")
+    var camera: Camera?
+
+    @Option(help: "Pin the number of objects (1 to 3).")
+    var objects: Int?
+
+    @Option(help: "Pin the first object's shape.")
+    var shape: Shape?
+
+    @Option(help: "Pin the first object's colour.")
+    var color: ObjectColor?
+
+    @Option(help: "Pin the first object's size.")
+    var objectSize: ObjectSize?
+
+    @Option(help: "Pin the first object's motion.")
+    var motion: Motion?
+
+    @Option(help: "Pin the first object's speed.")
+    var speed: Speed?
+
+    var constraints: SceneConstraints {
+        let pinned = ObjectConstraints(shape: shape, color: color, size: objectSize, motion: motion, speed: speed)
+        return SceneConstraints(background: background, camera: camera, objectCount: objects,
+                                objects: pinned.isEmpty ? [] : [pinned])
+    }
+
+    func clip(_ index: Int, width: Int, height: Int) throws -> SynthClip {
+        do {
+            return try SynthClip(datasetSeed: seed, index: index, width: width, height: height, frames: frames,
+                                 constraints: constraints)
+        } catch {
+            throw ToolError.usage(error.description)
+        }
+    }
+
+    func execute() throws {
+        let (width, height) = try parseSize(size)
+        guard count >= 0 else { throw ToolError.usage("--count \(count) is negative, expected 0 or more") }
+        guard first >= 0, first <= Int(UInt32.max) - count else {
+            throw ToolError.usage("--first \(first) with --count \(count) runs past clip \(UInt32.max), the last clip id")
+        }
+        // Check the request once, before any output.
+        _ = try clip(first, width: width, height: height)
+        if let out {
+            try writeDataset(to: out, width: width, height: height)
+        } else {
+            let writer = try StreamIO.output(tool: Self.toolName)
+            try writer.write(Provenance.current(tool: Self.toolName, seed: seed, generated: true).record)
+            for index in first..<(first + count) {
+                let c = try clip(index, width: width, height: height)
+                // Segment ids follow the clip index, so runs joined with cat keep them apart.
+                try c.write(to: writer, clip: UInt32(index), firstSegment: UInt32(truncatingIfNeeded: 2 * index))
+            }
+            try writer.finish()
+        }
+    }
+
+    func writeDataset(to dir: String, width: Int, height: Int) throws {
+        var st = stat()
+        if stat(dir, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else { throw ToolError.usage("--out \(dir) exists and is not a directory") }
+        } else if mkdir(dir, 0o755) != 0 && errno != EEXIST {    // EEXIST: a parallel run made it
+            let e = errno
+            if e == ENOENT { throw ToolError.noInput("cannot create directory \(dir): its parent does not exist") }
+            throw ToolError.io("cannot create directory \(dir): \(String(cString: strerror(e)))")
+        }
+        for index in first..<(first + count) {
+            let c = try clip(index, width: width, height: height)
+            let stem = dir + "/" + c.name
+            let stream = try AtomicFile(path: stem + ".reel")
+            let writer = StreamWriter(fileDescriptor: stream.fileDescriptor, name: stem + ".reel")
+            try writer.write(Provenance.current(tool: Self.toolName, seed: seed, generated: true).record)
+            try c.write(to: writer, clip: UInt32(index), firstSegment: 0)
+            try writer.finish()
+            try stream.commit()
+            try writeText(c.prompt + "\n", to: stem + ".prompt.txt")
+            try writeText(c.caption + "\n", to: stem + ".caption.txt")
+            try writeText(String(decoding: try c.scene.jsonData(), as: UTF8.self) + "\n", to: stem + ".json")
+        }
+    }
+
+    func writeText(_ text: String, to path: String) throws {
+        let file = try AtomicFile(path: path)
+        var bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { write(file.fileDescriptor, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ToolError.io("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
+        try file.commit()
+    }
+}
