@@ -50,7 +50,8 @@ targets += [
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
     .executableTarget(name: "reel-encode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelCLI", argumentParser]),
     .executableTarget(name: "reel-decode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelCLI", argumentParser]),
-    .testTarget(name: "ReelImageTests", dependencies: ["ReelImage"]),
+    // Fixtures: PyTorch golden resizes, remade by make_resize_golden.py.
+    .testTarget(name: "ReelImageTests", dependencies: ["ReelImage"], exclude: ["Fixtures", "make_resize_golden.py"]),
     .testTarget(name: "ReelVideoTests", dependencies: ["ReelVideo", "ReelImage", "ReelStream"]),
 ]
 
