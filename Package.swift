@@ -40,6 +40,24 @@ targets += [
 
 // MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)
 
+// The permutation and statistics loops run at pipe speed; release builds skip bounds checks there.
+let streamToolsFast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// Release tools link the Swift runtime statically: dynamic loading of libswiftCore and
+// FoundationEssentials (which swift-argument-parser pulls in) is most of a tool's start-up.
+let streamToolsStatic: [LinkerSetting] = [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"],
+                                                                   .when(configuration: .release))]
+
+targets += [
+    .target(name: "ReelPatch", dependencies: ["ReelStream"], swiftSettings: streamToolsFast),
+    .target(name: "ReelInspect", dependencies: ["ReelStream", "ReelCLI", "ReelImage"], swiftSettings: streamToolsFast),
+    .executableTarget(name: "reel-patchify", dependencies: ["ReelPatch", "ReelCLI", argumentParser], linkerSettings: streamToolsStatic),
+    .executableTarget(name: "reel-unpatchify", dependencies: ["ReelPatch", "ReelCLI", argumentParser], linkerSettings: streamToolsStatic),
+    .executableTarget(name: "reel-inspect", dependencies: ["ReelInspect", "ReelCLI", argumentParser], linkerSettings: streamToolsStatic),
+    .executableTarget(name: "bench-stream", dependencies: ["ReelStream"], swiftSettings: streamToolsFast),
+    .testTarget(name: "ReelPatchTests", dependencies: ["ReelPatch", "ReelStream", "reel-patchify", "reel-unpatchify"]),
+    .testTarget(name: "ReelInspectTests", dependencies: ["ReelInspect", "ReelPatch", "ReelStream", "ReelImage", "reel-inspect", "reel-patchify"]),
+]
+
 // MARK: - Media: PNG, video, encode/decode (issue 2)
 
 // ReelImage links libpng only (reel-inspect uses it); FFmpeg stays in ReelVideo and the two tools.
