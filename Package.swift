@@ -35,7 +35,7 @@ targets += [
 
 // End-to-end tests of the built tools in shell pipelines, and man pages against --help.
 targets += [
-    .testTarget(name: "ToolTests", dependencies: []),
+    .testTarget(name: "ToolTests", dependencies: ["ReelStream"]),
 ]
 
 // MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)
