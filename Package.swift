@@ -35,7 +35,7 @@ targets += [
 
 // End-to-end tests of the built tools in shell pipelines, and man pages against --help.
 targets += [
-    .testTarget(name: "ToolTests", dependencies: []),
+    .testTarget(name: "ToolTests", dependencies: ["ReelStream"]),
 ]
 
 // MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)
@@ -72,7 +72,8 @@ targets += [
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
     .executableTarget(name: "reel-encode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelCLI", argumentParser]),
     .executableTarget(name: "reel-decode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelCLI", argumentParser]),
-    .testTarget(name: "ReelImageTests", dependencies: ["ReelImage"]),
+    // Fixtures: PyTorch golden resizes, remade by make_resize_golden.py.
+    .testTarget(name: "ReelImageTests", dependencies: ["ReelImage"], exclude: ["Fixtures", "make_resize_golden.py"]),
     .testTarget(name: "ReelVideoTests", dependencies: ["ReelVideo", "ReelImage", "ReelStream"]),
 ]
 
