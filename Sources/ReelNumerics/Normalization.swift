@@ -128,6 +128,13 @@ public final class LayerNorm: Layer {
         self.eps = eps
     }
 
+    /// A LayerNorm with given (e.g. loaded) weight and bias (C), or nil for no affine.
+    public init(weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) {
+        self.weight = weight
+        self.bias = bias
+        self.eps = eps
+    }
+
     public func callAsFunction(_ x: Tensor) -> Tensor { layerNorm(x, weight: weight, bias: bias, eps: eps) }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
@@ -143,6 +150,12 @@ public final class RMSNorm: Layer {
 
     public init(_ features: Int, eps: Float = 1e-6) {
         weight = Tensor(repeating: 1, shape: [features], requiresGrad: true)
+        self.eps = eps
+    }
+
+    /// An RMSNorm with a given (e.g. loaded) weight (C).
+    public init(weight: Tensor, eps: Float = 1e-6) {
+        self.weight = weight
         self.eps = eps
     }
 
@@ -162,6 +175,14 @@ public final class GroupNorm: Layer {
         self.groups = groups
         weight = Tensor(repeating: 1, shape: [channels], requiresGrad: true)
         bias = Tensor(zeros: [channels], requiresGrad: true)
+        self.eps = eps
+    }
+
+    /// A GroupNorm with given (e.g. loaded) weight and bias (C).
+    public init(groups: Int, weight: Tensor, bias: Tensor, eps: Float = 1e-5) {
+        self.groups = groups
+        self.weight = weight
+        self.bias = bias
         self.eps = eps
     }
 

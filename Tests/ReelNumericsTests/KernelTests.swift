@@ -84,6 +84,7 @@ final class KernelTests: XCTestCase {
         let y = GradMode.withoutGrad { linear(Tensor([1, 1], shape: [1, 2]), weight: w, bias: nil) }
         XCTAssertFalse(y.requiresGrad)
         XCTAssertEqual(y.scalars, [3, 7])
+        XCTAssertEqual(y.description, "Tensor(1, 2) [3.0, 7.0]")
         let v = w.reshaped([4])
         XCTAssertEqual(v.data, w.data)
         sum(v * v).backward()
