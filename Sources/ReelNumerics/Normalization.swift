@@ -1,5 +1,10 @@
 // Normalization: LayerNorm (with or without affine, for adaLN), RMSNorm, GroupNorm,
 // and the adaLN modulation x * (1 + scale) + shift.
+//
+// Legend: B batch, T tokens, C channels (the normalized width for LayerNorm and
+// RMSNorm: the last axis), G groups, S positions (everything after C in GroupNorm).
+// layerNorm / rmsNorm: x (..., C) -> (..., C), weight and bias (C).
+// groupNorm: x (B, C, S...) -> same shape, statistics per (B, G), weight and bias (C).
 
 import ReelKernels
 
