@@ -116,7 +116,7 @@ public func scaledDotProductAttention(query q: Tensor, key k: Tensor, value v: T
         attentionBackward(q: q, k: k, v: v, out: out, lse: lse, heads: heads, mask: mask, scale: sc)
     }
     let pq = q.data, pk = k.data, pv = v.data, po = out.data, pl = lse.data
-    let bq = min(attentionQueryTile, tq), bk = min(attentionKeyTile, tk)
+    let bq = max(1, min(attentionQueryTile, tq)), bk = max(1, min(attentionKeyTile, tk))
     defer { withExtendedLifetime(lse) {} }
     Parallel.forEach(bsz * heads) { bh in
         let b = bh / heads, h = bh % heads
@@ -167,7 +167,7 @@ func attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor
     let dqp = q.requiresGrad ? q.grad : scratch
     let dkp = k.requiresGrad ? k.grad : scratch
     let dvp = v.requiresGrad ? v.grad : scratch
-    let bq = min(attentionQueryTile, tq), bk = min(attentionKeyTile, tk)
+    let bq = max(1, min(attentionQueryTile, tq)), bk = max(1, min(attentionKeyTile, tk))
     Parallel.forEach(bsz * heads) { bh in
         let b = bh / heads, h = bh % heads
         let p = UnsafeMutablePointer<Float>.allocate(capacity: bq * bk)
