@@ -1,6 +1,7 @@
 // Scaled dot-product attention, fused flash-style: for each (batch, head) and each tile
 // of queries, key tiles stream through an online softmax (running max and sum), so no
-// (Tq, Tk) matrix is ever held, only a (queryTile, keyTile) scratch. The backward pass
+// (Tq, Tk) matrix is ever held for long sequences, only a (queryTile, keyTile) scratch
+// of at most 128K floats (see attentionTiles). The backward pass
 // recomputes the probabilities from the saved log-sum-exp per query (FlashAttention-2).
 // (batch, head) pairs run in parallel; products use single-threaded OpenBLAS sgemm.
 //
@@ -92,8 +93,17 @@ extension Optional where Wrapped == [Bool] {
     }
 }
 
-let attentionQueryTile = 64
+/// Tile sizes: keys in tiles of at most 512; queries in tiles that keep the (queries, keys)
+/// score tile within 128K floats (512 KB, about an L2 cache), at least 64 queries.
+/// A 320-token self-attention is thus one tile per head; long sequences stream.
 let attentionKeyTile = 512
+let attentionScoreTileFloats = 1 << 17
+
+func attentionTiles(tq: Int, tk: Int) -> (queries: Int, keys: Int) {
+    let bk = max(1, min(attentionKeyTile, tk))
+    let bq = max(1, min(tq, max(64, attentionScoreTileFloats / bk)))
+    return (bq, bk)
+}
 
 /// softmax(q k^T * scale + mask) v per head. q (B,Tq,H*D), k and v (B,Tk,H*D) -> (B,Tq,H*D).
 /// scale defaults to 1/sqrt(D).
@@ -116,7 +126,7 @@ public func scaledDotProductAttention(query q: Tensor, key k: Tensor, value v: T
         attentionBackward(q: q, k: k, v: v, out: out, lse: lse, heads: heads, mask: mask, scale: sc)
     }
     let pq = q.data, pk = k.data, pv = v.data, po = out.data, pl = lse.data
-    let bq = max(1, min(attentionQueryTile, tq)), bk = max(1, min(attentionKeyTile, tk))
+    let (bq, bk) = attentionTiles(tq: tq, tk: tk)
     defer { withExtendedLifetime(lse) {} }
     Parallel.forEach(bsz * heads) { bh in
         let b = bh / heads, h = bh % heads
@@ -167,7 +177,7 @@ func attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor
     let dqp = q.requiresGrad ? q.grad : scratch
     let dkp = k.requiresGrad ? k.grad : scratch
     let dvp = v.requiresGrad ? v.grad : scratch
-    let bq = max(1, min(attentionQueryTile, tq)), bk = max(1, min(attentionKeyTile, tk))
+    let (bq, bk) = attentionTiles(tq: tq, tk: tk)
     Parallel.forEach(bsz * heads) { bh in
         let b = bh / heads, h = bh % heads
         let p = UnsafeMutablePointer<Float>.allocate(capacity: bq * bk)
