@@ -35,61 +35,24 @@ public struct AttentionMask: Sendable {
     var isEmpty: Bool { keyValid == nil && (querySegment == nil || keySegment == nil) && !causal }
 
     /// Sets disallowed scores of a tile to -inf; returns whether any score is allowed.
+    /// s (rows, cols) with row stride lds holds queries i0..<i0+rows, keys j0..<j0+cols of batch b.
     func apply(_ s: UnsafeMutablePointer<Float>, lds: Int, b: Int, i0: Int, rows: Int, j0: Int, cols: Int,
                tq: Int, tk: Int) -> Bool {
+        let useSegments = querySegment != nil && keySegment != nil
+        let qs = querySegment ?? [], ks = keySegment ?? [], kv = keyValid ?? []
+        let checkValid = keyValid != nil
         var any = false
-        keyValid?.withUnsafeBufferPointer { kv in
-            querySegment.withUnsafeOptional { qs in
-                keySegment.withUnsafeOptional { ks in
-                    for r in 0..<rows {
-                        let i = i0 + r
-                        let qseg = (qs != nil && ks != nil) ? qs![b * tq + i] : 0
-                        for c in 0..<cols {
-                            let j = j0 + c
-                            var ok = kv[b * tk + j]
-                            if ok, let ks, qs != nil { ok = ks[b * tk + j] == qseg }
-                            if ok, causal { ok = j <= i }
-                            if ok { any = true } else { s[r * lds + c] = -.infinity }
-                        }
-                    }
-                }
+        for r in 0..<rows {
+            let i = i0 + r
+            let qseg = useSegments ? qs[b * tq + i] : 0
+            for c in 0..<cols {
+                let j = j0 + c
+                let ok = (!checkValid || kv[b * tk + j]) && (!useSegments || ks[b * tk + j] == qseg) &&
+                    (!causal || j <= i)
+                if ok { any = true } else { s[r * lds + c] = -.infinity }
             }
-        } ?? {
-            querySegment.withUnsafeOptional { qs in
-                keySegment.withUnsafeOptional { ks in
-                    for r in 0..<rows {
-                        let i = i0 + r
-                        let qseg = (qs != nil && ks != nil) ? qs![b * tq + i] : 0
-                        for c in 0..<cols {
-                            let j = j0 + c
-                            var ok = true
-                            if let ks, qs != nil { ok = ks[b * tk + j] == qseg }
-                            if ok, causal { ok = j <= i }
-                            if ok { any = true } else { s[r * lds + c] = -.infinity }
-                        }
-                    }
-                }
-            }
-        }()
+        }
         return any
-    }
-}
-
-extension Optional where Wrapped == [Int32] {
-    func withUnsafeOptional<R>(_ body: (UnsafeBufferPointer<Int32>?) -> R) -> R {
-        switch self {
-        case .some(let a): return a.withUnsafeBufferPointer { body($0) }
-        case .none: return body(nil)
-        }
-    }
-}
-
-extension Optional where Wrapped == [Bool] {
-    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Bool>) -> R) -> R? {
-        switch self {
-        case .some(let a): return a.withUnsafeBufferPointer { body($0) }
-        case .none: return nil
-        }
     }
 }
 
