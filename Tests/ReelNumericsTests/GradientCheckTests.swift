@@ -18,6 +18,13 @@ final class GradientCheckTests: XCTestCase {
 
     func gradCheck(_ name: String, _ inputs: [Tensor], samples: Int = 12, eps: Float = 1e-2,
                    _ f: ([Tensor]) -> Tensor) {
+        let failures = gradientMismatches(name, inputs, samples: samples, eps: eps, f)
+        XCTAssertTrue(failures.isEmpty, "\(name): \(failures.prefix(5).joined(separator: "; "))")
+    }
+
+    /// The sampled coordinates where numeric and analytic gradients disagree.
+    func gradientMismatches(_ name: String, _ inputs: [Tensor], samples: Int = 12, eps: Float = 1e-2,
+                            _ f: ([Tensor]) -> Tensor) -> [String] {
         let out = f(inputs)
         let r = Tensor(randomNormal: out.shape, using: &rng)
         out.backward(seed: r)
@@ -50,7 +57,19 @@ final class GradientCheckTests: XCTestCase {
             }
         }
         print("gradcheck \(name): max |numeric - analytic| / (1 + |analytic|) = \(maxErr)")
-        XCTAssertTrue(failures.isEmpty, "\(name): \(failures.prefix(5).joined(separator: "; "))")
+        return failures
+    }
+
+    /// The checker itself: an op whose backward is 10% off must be caught.
+    func testCheckerCatchesAWrongGradient() {
+        func badSquare(_ x: Tensor) -> Tensor {
+            let out = Tensor.result(x.shape, inputs: [x]) { out in
+                for i in 0..<x.count { x.grad[i] += out.grad[i] * 2.2 * x.data[i] }  // should be 2 x
+            }
+            for i in 0..<x.count { out.data[i] = x.data[i] * x.data[i] }
+            return out
+        }
+        XCTAssertFalse(gradientMismatches("deliberately wrong square", [randn([10])]) { badSquare($0[0]) }.isEmpty)
     }
 
     func testLinearAlgebraAndShapes() {
