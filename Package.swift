@@ -82,11 +82,11 @@ targets += [
 // COpenBLAS loads libopenblas at run time (dlopen) after choosing its kernels by cpuid;
 // ReelKernels holds the vectorized elementwise, normalization and softmax kernels,
 // each compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked per CPU (target_clones).
-let kernelCFlags: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=fast", "-fno-math-errno",
+let engineKernelCFlags: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=fast", "-fno-math-errno",
                                               "-fassociative-math", "-fno-signed-zeros", "-fno-trapping-math"])]
 targets += [
-    .target(name: "COpenBLAS", cSettings: kernelCFlags, linkerSettings: [.linkedLibrary("dl")]),
-    .target(name: "ReelKernels", cSettings: kernelCFlags, linkerSettings: [.linkedLibrary("m")]),
+    .target(name: "COpenBLAS", cSettings: engineKernelCFlags, linkerSettings: [.linkedLibrary("dl")]),
+    .target(name: "ReelKernels", cSettings: engineKernelCFlags, linkerSettings: [.linkedLibrary("m")]),
     .target(name: "ReelNumerics", dependencies: ["COpenBLAS", "ReelKernels"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
     .testTarget(name: "ReelNumericsTests", dependencies: ["ReelNumerics", "ReelOptim", "COpenBLAS", "ReelKernels"],

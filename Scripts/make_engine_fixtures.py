@@ -129,9 +129,13 @@ def main():
     mask_causal = R.attention_mask(b, tq, tq, causal=True)
     case("attention_causal", {"q": randn(b, tq, c), "k": randn(b, tq, c), "v": randn(b, tq, c)},
          lambda q, k, v: R.sdpa(q, k, v, heads, mask_causal))
-    # a longer sequence, so the flash tiles (64 queries x 256 keys) take several steps
-    case("attention_long", {"q": randn(1, 150, 16), "k": randn(1, 300, 16), "v": randn(1, 300, 16)},
-         lambda q, k, v: R.sdpa(q, k, v, 2))
+    # longer sequences, so the flash tiles (at most 512 keys, 256 queries here) take several
+    # steps in both directions, with key padding in the second key tile
+    long_valid = torch.ones(1, 600)
+    long_valid[0, 550:] = 0
+    case("attention_long", {"q": randn(1, 300, 8), "k": randn(1, 600, 8), "v": randn(1, 600, 8)},
+         lambda q, k, v, key_valid: R.sdpa(q, k, v, 2, R.attention_mask(1, 300, 600, key_valid=long_valid)),
+         aux={"key_valid": long_valid})
 
     # Rotary 3-D: 2 frames x 2 rows x 3 columns, heads of width 8 split (2, 2, 4)
     pos = torch.tensor([[t, h, w] for t in range(2) for h in range(2) for w in range(3)])

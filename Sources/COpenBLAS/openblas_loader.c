@@ -13,9 +13,13 @@ static char backend_description[160] = "portable C fallback (OpenBLAS not loaded
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 
 int reel_cpu_has_avx512(void) {
+#if defined(__x86_64__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+#else
+    return 0;
+#endif
 }
 
 static void load_openblas(void) {

@@ -1,5 +1,7 @@
 // Activations (SiLU, GELU in its tanh and erf forms), softmax over the last axis,
-// and dropout. The elementwise work is in ReelKernels (vectorized, polynomial exp).
+// and dropout. The elementwise work is in ReelKernels (vectorized, polynomial exp);
+// tensors of more than 2 x 65536 elements are split across the cores.
+// Shapes: any; softmax treats x as (rows, C) with C the last axis.
 
 import ReelKernels
 

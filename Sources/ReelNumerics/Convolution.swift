@@ -245,6 +245,14 @@ public final class Conv3d: Layer {
         self.padding = padding
     }
 
+    /// A convolution with given (e.g. loaded) weight (Co,Ci,kt,kh,kw) and bias (Co).
+    public init(weight: Tensor, bias: Tensor?, stride: (t: Int, h: Int, w: Int) = (1, 1, 1), padding: ConvPadding) {
+        self.weight = weight
+        self.bias = bias
+        self.stride = stride
+        self.padding = padding
+    }
+
     /// A causal convolution with "same" spatial padding (kernel sizes odd in space).
     public convenience init(causal inChannels: Int, _ outChannels: Int, kernel: (t: Int, h: Int, w: Int),
                             stride: (t: Int, h: Int, w: Int) = (1, 1, 1), rng: inout RandomState) {
@@ -274,6 +282,14 @@ public final class Conv2d: Layer {
         let fanIn = inChannels * kernel * kernel
         weight = parameterUniform([outChannels, inChannels, kernel, kernel], fanIn: fanIn, using: &rng)
         self.bias = bias ? parameterUniform([outChannels], fanIn: fanIn, using: &rng) : nil
+        self.stride = stride
+        self.padding = padding
+    }
+
+    /// A convolution with given (e.g. loaded) weight (Co,Ci,kh,kw) and bias (Co).
+    public init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) {
+        self.weight = weight
+        self.bias = bias
         self.stride = stride
         self.padding = padding
     }

@@ -1,5 +1,10 @@
 // Normalization: LayerNorm (with or without affine, for adaLN), RMSNorm, GroupNorm,
 // and the adaLN modulation x * (1 + scale) + shift.
+//
+// Legend: B batch, T tokens, C channels (the normalized width for LayerNorm and
+// RMSNorm: the last axis), G groups, S positions (everything after C in GroupNorm).
+// layerNorm / rmsNorm: x (..., C) -> (..., C), weight and bias (C).
+// groupNorm: x (B, C, S...) -> same shape, statistics per (B, G), weight and bias (C).
 
 import ReelKernels
 
@@ -128,6 +133,13 @@ public final class LayerNorm: Layer {
         self.eps = eps
     }
 
+    /// A LayerNorm with given (e.g. loaded) weight and bias (C), or nil for no affine.
+    public init(weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) {
+        self.weight = weight
+        self.bias = bias
+        self.eps = eps
+    }
+
     public func callAsFunction(_ x: Tensor) -> Tensor { layerNorm(x, weight: weight, bias: bias, eps: eps) }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
@@ -143,6 +155,12 @@ public final class RMSNorm: Layer {
 
     public init(_ features: Int, eps: Float = 1e-6) {
         weight = Tensor(repeating: 1, shape: [features], requiresGrad: true)
+        self.eps = eps
+    }
+
+    /// An RMSNorm with a given (e.g. loaded) weight (C).
+    public init(weight: Tensor, eps: Float = 1e-6) {
+        self.weight = weight
         self.eps = eps
     }
 
@@ -162,6 +180,14 @@ public final class GroupNorm: Layer {
         self.groups = groups
         weight = Tensor(repeating: 1, shape: [channels], requiresGrad: true)
         bias = Tensor(zeros: [channels], requiresGrad: true)
+        self.eps = eps
+    }
+
+    /// A GroupNorm with given (e.g. loaded) weight and bias (C).
+    public init(groups: Int, weight: Tensor, bias: Tensor, eps: Float = 1e-5) {
+        self.groups = groups
+        self.weight = weight
+        self.bias = bias
         self.eps = eps
     }
 

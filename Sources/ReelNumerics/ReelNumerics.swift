@@ -26,8 +26,8 @@
 //       subsample                                                             Convolution.swift
 //     mseLoss, l1Loss, klDiagonalGaussian                                     Losses.swift
 //   Layers: Linear, LayerNorm, RMSNorm, GroupNorm, Embedding, Conv3d (causal:),
-//     Conv2d, SelfAttention, CrossAttention, FeedForward, DiTBlock,
-//     ResidualConvBlock3d                                                     TransformerBlock.swift
+//     Conv2d (each also init(weight:bias:...) for loaded weights), SelfAttention,
+//     CrossAttention, FeedForward, DiTBlock, ResidualConvBlock3d              TransformerBlock.swift
 //   Parallel.forEach / Parallel.threads (REEL_NUM_THREADS) use every core.
 //
 // Example (inference):

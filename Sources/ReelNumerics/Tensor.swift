@@ -207,6 +207,15 @@ public final class Tensor: @unchecked Sendable {
     }
 }
 
+extension Tensor: CustomStringConvertible {
+    /// "Tensor(2, 3) [0.1, 0.2, ...]" with at most 8 values.
+    public var description: String {
+        let shown = (0..<min(count, 8)).map { "\(data[$0])" }.joined(separator: ", ")
+        return "Tensor(\(shape.map(String.init).joined(separator: ", "))) [\(shown)\(count > 8 ? ", ..." : "")]"
+            + (requiresGrad ? " requiresGrad" : "")
+    }
+}
+
 /// A small, fast, seedable generator (xoshiro256**), for initialisation, noise and dropout.
 public struct RandomState: Sendable {
     var s: (UInt64, UInt64, UInt64, UInt64)

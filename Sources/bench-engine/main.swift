@@ -91,6 +91,22 @@ do {
                  f * 1e3, flops / f * 1e-9, fb * 1e3, 3 * flops / fb * 1e-9))
 }
 
+// Fused attention alone: the block's self-attention (320 tokens, 6 heads of 32).
+do {
+    let q = Tensor(randomNormal: [1, 320, 192], using: &rng, requiresGrad: true)
+    let k = Tensor(randomNormal: [1, 320, 192], using: &rng, requiresGrad: true)
+    let v = Tensor(randomNormal: [1, 320, 192], using: &rng, requiresGrad: true)
+    let flops = 4.0 * 320 * 320 * 192
+    let f = timeBest(budget: 1) { GradMode.withoutGrad { _ = scaledDotProductAttention(query: q, key: k, value: v, heads: 6) } }
+    let fb = timeBest(budget: 1) {
+        sum(scaledDotProductAttention(query: q, key: k, value: v, heads: 6)).backward()
+    }
+    print("")
+    print("Fused attention, 320 tokens, 6 heads of 32:")
+    print(String(format: "  forward %6.3f ms (%5.1f GFLOP/s)   forward+backward %6.3f ms (%5.1f GFLOP/s)",
+                 f * 1e3, flops / f * 1e-9, fb * 1e3, 3.5 * flops / fb * 1e-9))
+}
+
 // The default model's block.
 let (batch, frames, height, width) = (1, 5, 8, 8)
 let tokens = frames * height * width  // 320
@@ -168,7 +184,12 @@ def fb():
 print("%.6f %.6f" % (fwd, best(fb)))
 """#
 
-func runTorch() -> (Double, Double)? {
+enum TorchTiming {
+    case measured(forward: Double, forwardBackward: Double)
+    case notInstalled, failed, skipped
+}
+
+func runTorch() -> TorchTiming {
     func run(_ args: [String]) -> String? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -184,26 +205,38 @@ func runTorch() -> (Double, Double)? {
         p.waitUntilExit()
         return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
     }
-    if ProcessInfo.processInfo.environment["REEL_BENCH_SKIP_TORCH"] != nil { return nil }
-    guard run(["-c", "import torch"]) != nil else { return nil }
-    guard let line = run(["-c", torchScript]) else { return nil }
+    if ProcessInfo.processInfo.environment["REEL_BENCH_SKIP_TORCH"] != nil { return .skipped }
+    guard run(["-c", "import torch"]) != nil else { return .notInstalled }
+    guard let line = run(["-c", torchScript]) else { return .failed }
     let v = line.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Double($0) }
-    return v.count == 2 ? (v[0], v[1]) : nil
+    return v.count == 2 ? .measured(forward: v[0], forwardBackward: v[1]) : .failed
 }
 
 let torch = runTorch()
 // reel is timed before and after PyTorch and keeps its best, so a change in the
 // machine's load during the run does not favour either side.
-let second = torch == nil ? first : measureBlock()
+var second = first
+if case .measured = torch { second = measureBlock() }
 let fwd = min(first.forward, second.forward), fwdBwd = min(first.forwardBackward, second.forwardBackward)
 func padded(_ s: String) -> String { s + String(repeating: " ", count: max(0, 17 - s.count)) }
-func row(_ label: String, _ reel: Double, _ torch: Double?) {
-    if let torch {
+func row(_ label: String, _ reel: Double, _ torchSeconds: Double?) {
+    if let torchSeconds {
         print(String(format: "  %@ reel %7.2f ms   PyTorch (CPU, 2 threads) %7.2f ms   reel/PyTorch %.2fx",
-                     padded(label), reel * 1e3, torch * 1e3, reel / torch))
-    } else {
-        print(String(format: "  %@ reel %7.2f ms   PyTorch not installed", padded(label), reel * 1e3))
+                     padded(label), reel * 1e3, torchSeconds * 1e3, reel / torchSeconds))
+        return
     }
+    let why: String
+    switch torch {
+    case .failed: why = "PyTorch is installed but its benchmark script failed"
+    case .skipped: why = "PyTorch skipped (REEL_BENCH_SKIP_TORCH)"
+    default: why = "PyTorch not installed"
+    }
+    print(String(format: "  %@ reel %7.2f ms   %@", padded(label), reel * 1e3, why))
 }
-row("forward", fwd, torch?.0)
-row("forward+backward", fwdBwd, torch?.1)
+if case let .measured(torchForward, torchForwardBackward) = torch {
+    row("forward", fwd, torchForward)
+    row("forward+backward", fwdBwd, torchForwardBackward)
+} else {
+    row("forward", fwd, nil)
+    row("forward+backward", fwdBwd, nil)
+}

@@ -78,12 +78,21 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(Array(v.gradScalars[8..<12]), [0, 0, 0, 0])  // key 2 (segment 1) unused
     }
 
+    /// Attention to no keys (an empty text) gives zeros, not a trap.
+    func testAttentionWithNoKeys() {
+        let q = Tensor(repeating: 1, shape: [1, 3, 4])
+        let kv = Tensor(zeros: [1, 0, 4])
+        let y = scaledDotProductAttention(query: q, key: kv, value: kv, heads: 2)
+        XCTAssertEqual(y.scalars, [Float](repeating: 0, count: 12))
+    }
+
     /// Inference mode records nothing; a reshape shares storage.
     func testInferenceModeAndViews() {
         let w = Tensor([1, 2, 3, 4], shape: [2, 2], requiresGrad: true)
         let y = GradMode.withoutGrad { linear(Tensor([1, 1], shape: [1, 2]), weight: w, bias: nil) }
         XCTAssertFalse(y.requiresGrad)
         XCTAssertEqual(y.scalars, [3, 7])
+        XCTAssertEqual(y.description, "Tensor(1, 2) [3.0, 7.0]")
         let v = w.reshaped([4])
         XCTAssertEqual(v.data, w.data)
         sum(v * v).backward()

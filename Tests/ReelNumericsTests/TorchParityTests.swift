@@ -81,8 +81,10 @@ final class TorchParityTests: XCTestCase {
             scaledDotProductAttention(query: i["q"]!, key: i["k"]!, value: i["v"]!, heads: 4,
                                       mask: AttentionMask(causal: true))
         }
-        try check("attention_long", atol: 2e-5) { _, i in
-            scaledDotProductAttention(query: i["q"]!, key: i["k"]!, value: i["v"]!, heads: 2)
+        try check("attention_long", atol: 2e-5) { f, i in
+            XCTAssertTrue(attentionTiles(tq: 300, tk: 600) == (256, 512), "the fixture should span several tiles")
+            return scaledDotProductAttention(query: i["q"]!, key: i["k"]!, value: i["v"]!, heads: 2,
+                                             mask: AttentionMask(keyValid: f.aux("key_valid").map { $0 != 0 }))
         }
     }
 
