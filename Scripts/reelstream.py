@@ -389,7 +389,7 @@ def decode_geometry(p, index):
             raise bad("patch size %s = %d, expected 1 to %d" % (name, v, MAX_PATCH))
     if not 1 <= c <= MAX_CHANNELS:
         raise bad("%d channels, expected 1 to %d" % (c, MAX_CHANNELS))
-    if not (1 <= w <= MAX_SIDE and 1 <= h <= MAX_SIDE and t >= 1):
+    if not (1 <= w <= MAX_SIDE and 1 <= h <= MAX_SIDE and t >= 0):  # T = 0: not known up front
         raise bad("latent size %dx%dx%d outside the limits" % (t, h, w))
     if t % pt or h % ph or w % pw:
         raise bad("size %dx%dx%d is not divisible by the patch %dx%dx%d" % (t, h, w, pt, ph, pw))
@@ -421,7 +421,9 @@ def decode_tokens(p, index, geometries):
         raise bad("payload is %d bytes, but %d tokens of %d %s need %d + %d" % (len(p), n, d, g["dtype"], off, size))
     positions = np.frombuffer(p, dtype="<i4", count=n * 3, offset=16).reshape(n, 3).astype(np.int32)  # (N,3) (t,h,w)
     gt, gh, gw = g["grid"]
-    outside = ((positions < 0) | (positions >= np.array([gt, gh, gw]))).any(axis=1)
+    # grid t = 0: the frame count was not known up front, so t has no upper bound.
+    upper = np.array([gt if gt > 0 else np.iinfo(np.int32).max, gh, gw])
+    outside = ((positions < 0) | (positions >= upper)).any(axis=1)
     if outside.any():
         i = int(np.argmax(outside))
         t, h, w = (int(v) for v in positions[i])

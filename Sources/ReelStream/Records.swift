@@ -181,6 +181,9 @@ public struct Frame: @unchecked Sendable {
 /// Layout (48 bytes): 0 u32 clip · 4 u16 dtype · 6 u16 reserved 0 ·
 /// 8 u32 pt · 12 u32 ph · 16 u32 pw · 20 u32 channels · 24 u32 frames T ·
 /// 28 u32 height H · 32 u32 width W · 36 u32 grid t · 40 u32 grid h · 44 u32 grid w.
+/// T = 0 (and grid t = 0) means the number of frames was not known when the
+/// tokens began (a stream needs no count up front, as in HEAD); token t
+/// positions are then bounded only below.
 /// A token holds C·pt·ph·pw values in the order (c, dt, dy, dx), row-major.
 public struct PatchGeometry: Equatable, Sendable {
     public var clip: UInt32
@@ -215,7 +218,7 @@ public struct PatchGeometry: Equatable, Sendable {
             throw bad("patch size \(name) = \(v), expected 1 to \(ReelFormat.maxPatch)")
         }
         guard channels >= 1 && channels <= ReelFormat.maxChannels else { throw bad("\(channels) channels, expected 1 to \(ReelFormat.maxChannels)") }
-        guard width >= 1 && width <= ReelFormat.maxSide && height >= 1 && height <= ReelFormat.maxSide && frames >= 1 else {
+        guard width >= 1 && width <= ReelFormat.maxSide && height >= 1 && height <= ReelFormat.maxSide && frames >= 0 else {
             throw bad("latent size \(frames)x\(height)x\(width) outside the limits")
         }
         guard frames % pt == 0 && height % ph == 0 && width % pw == 0 else {
@@ -300,8 +303,8 @@ public struct TokenBlock: @unchecked Sendable {
         }
         for i in 0..<count {
             let (t, h, w) = position(i)
-            if t < 0 || Int(t) >= g.gridT || h < 0 || Int(h) >= g.gridH || w < 0 || Int(w) >= g.gridW {
-                throw bad("token \(i) is at (t \(t), h \(h), w \(w)), outside the \(g.gridT)x\(g.gridH)x\(g.gridW) patch grid")
+            if t < 0 || (g.frames > 0 && Int(t) >= g.gridT) || h < 0 || Int(h) >= g.gridH || w < 0 || Int(w) >= g.gridW {
+                throw bad("token \(i) is at (t \(t), h \(h), w \(w)), outside the \(g.frames > 0 ? String(g.gridT) : "?")x\(g.gridH)x\(g.gridW) patch grid")
             }
         }
     }
