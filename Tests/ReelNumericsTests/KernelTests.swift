@@ -78,6 +78,22 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(Array(v.gradScalars[8..<12]), [0, 0, 0, 0])  // key 2 (segment 1) unused
     }
 
+    /// Backward frees the graph and intermediate gradients; leaves keep theirs and accumulate.
+    func testBackwardReleasesIntermediates() {
+        var rng = RandomState(seed: 8)
+        let layer = Linear(4, 3, rng: &rng)
+        let x = Tensor(randomNormal: [2, 4], using: &rng, requiresGrad: true)
+        let h = layer(x)                       // (2,3), an intermediate
+        let y = sum(silu(h).reshaped([6]))
+        y.backward()
+        XCTAssertFalse(h.hasGrad)
+        XCTAssertTrue(h.parents.isEmpty && h.backwardFn == nil)
+        let first = layer.weight.gradScalars
+        XCTAssertTrue(first.contains { $0 != 0 })
+        sum(silu(layer(x)).reshaped([6])).backward()  // gradients accumulate over calls
+        for (a, b) in zip(layer.weight.gradScalars, first) { XCTAssertEqual(a, 2 * b, accuracy: 1e-6) }
+    }
+
     /// Attention to no keys (an empty text) gives zeros, not a trap.
     func testAttentionWithNoKeys() {
         let q = Tensor(repeating: 1, shape: [1, 3, 4])
