@@ -147,5 +147,20 @@ final class KernelTests: XCTestCase {
         rk_layernorm_backward(x.data, g.data, mean, rstd, nil, &wantGrad, nil, nil, 600, 384)
         l.backward(seed: g)
         XCTAssertEqual(x.gradScalars, wantGrad)
+        // GroupNorm, split by groups, with affine parameters
+        let xg = Tensor(randomNormal: [2, 8, 10000], std: 2, using: &rng, requiresGrad: true)
+        let w = Tensor(randomNormal: [8], using: &rng, requiresGrad: true)
+        let bias = Tensor(randomNormal: [8], using: &rng, requiresGrad: true)
+        let gg = Tensor(randomNormal: xg.shape, using: &rng)
+        var wantY = [Float](repeating: 0, count: xg.count), wantDx = wantY
+        var gm = [Float](repeating: 0, count: 8), gr = gm, wantDw = gm, wantDb = gm
+        rk_groupnorm_forward(xg.data, &wantY, &gm, &gr, w.data, bias.data, 2, 8, 10000, 4, 1e-5)
+        rk_groupnorm_backward(xg.data, gg.data, gm, gr, w.data, &wantDx, &wantDw, &wantDb, 2, 8, 10000, 4)
+        let yg = groupNorm(xg, groups: 4, weight: w, bias: bias)
+        yg.backward(seed: gg)
+        XCTAssertEqual(yg.scalars, wantY)
+        XCTAssertEqual(xg.gradScalars, wantDx)
+        assertClose("split groupNorm dw", w.gradScalars, wantDw, atol: 1e-6, rtol: 1e-6)
+        assertClose("split groupNorm db", bias.gradScalars, wantDb, atol: 1e-6, rtol: 1e-6)
     }
 }
