@@ -94,6 +94,20 @@ final class KernelTests: XCTestCase {
         for (a, b) in zip(layer.weight.gradScalars, first) { XCTAssertEqual(a, 2 * b, accuracy: 1e-6) }
     }
 
+    /// Random dropout: about p of the elements dropped, the rest scaled by 1/(1-p), the
+    /// gradient through the same mask; identity when not training.
+    func testRandomDropout() {
+        var rng = RandomState(seed: 21)
+        let x = Tensor(repeating: 2, shape: [100_000], requiresGrad: true)
+        let y = dropout(x, p: 0.25, training: true, using: &rng)
+        let dropped = y.scalars.filter { $0 == 0 }.count
+        XCTAssertEqual(Double(dropped) / 100_000, 0.25, accuracy: 0.01)
+        XCTAssertTrue(y.scalars.allSatisfy { $0 == 0 || abs($0 - 2 / 0.75) < 1e-6 })
+        sum(y).backward()
+        for (g, v) in zip(x.gradScalars, y.scalars) { XCTAssertEqual(g, v == 0 ? 0 : 1 / 0.75, accuracy: 1e-6) }
+        XCTAssertTrue(dropout(x, p: 0.25, training: false, using: &rng) === x)
+    }
+
     /// Attention to no keys (an empty text) gives zeros, not a trap.
     func testAttentionWithNoKeys() {
         let q = Tensor(repeating: 1, shape: [1, 3, 4])
