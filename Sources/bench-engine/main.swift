@@ -7,7 +7,8 @@
 //
 // Environment: REEL_PEAK_GFLOPS overrides the peak used for ratios (default 470);
 // REEL_BENCH_SKIP_TORCH=1 skips PyTorch and REEL_BENCH_SKIP_GEMM=1 the GEMM table
-// (for profiling reel's block alone).
+// (for profiling reel's block alone); REEL_BENCH_BLOCK_ONLY=1 also skips the kernel,
+// convolution and attention figures.
 // PyTorch runs with OMP_WAIT_POLICY=PASSIVE unless set: on a shared machine its
 // spinning OpenMP workers otherwise lose most of their time to other processes
 // (measured 30x slower here), which would flatter reel.
@@ -38,7 +39,8 @@ print("CPU AVX-512: \(Gemm.cpuHasAVX512 ? "yes" : "no"); peak used for ratios: \
 print("")
 print("GEMM (C = A B, row-major, fp32)            GFLOP/s   of peak")
 var rng = RandomState(seed: 1)
-let gemmShapes = ProcessInfo.processInfo.environment["REEL_BENCH_SKIP_GEMM"] != nil ? []
+let blockOnly = ProcessInfo.processInfo.environment["REEL_BENCH_BLOCK_ONLY"] != nil
+let gemmShapes = ProcessInfo.processInfo.environment["REEL_BENCH_SKIP_GEMM"] != nil || blockOnly ? []
     : [(1024, 1024, 1024), (320, 192, 576), (320, 192, 768), (320, 768, 192)]
 for (m, k, n) in gemmShapes {
     let a = Tensor(randomNormal: [m, k], using: &rng), b = Tensor(randomNormal: [k, n], using: &rng)
@@ -66,7 +68,7 @@ for (m, k, n) in gemmShapes {
     p = p * r * r + r + 1
     return x < -87.3 ? 0 : p * Float(bitPattern: UInt32(bitPattern: (Int32(n) + 127) << 23))
 }
-do {
+if !blockOnly {
     let n = 1 << 20
     let xs = Tensor(randomNormal: [n], using: &rng), ys = Tensor(zeros: [n])
     let kernel = timeBest(budget: 0.5) { GradMode.withoutGrad { _ = gelu(xs, approximation: .tanh) } }
@@ -90,7 +92,7 @@ do {
 }
 
 // A video VAE convolution: causal 3x3x3, 64 -> 64 channels, 8 frames of 32x32.
-do {
+if !blockOnly {
     let conv = Conv3d(causal: 64, 64, kernel: (3, 3, 3), rng: &rng)
     let xc = Tensor(randomNormal: [1, 64, 8, 32, 32], using: &rng, requiresGrad: true)
     let flops = 2.0 * 64 * 64 * 27 * 8 * 32 * 32
@@ -107,7 +109,7 @@ do {
 }
 
 // Fused attention alone: the block's self-attention (320 tokens, 6 heads of 32).
-do {
+if !blockOnly {
     let q = Tensor(randomNormal: [1, 320, 192], using: &rng, requiresGrad: true)
     let k = Tensor(randomNormal: [1, 320, 192], using: &rng, requiresGrad: true)
     let v = Tensor(randomNormal: [1, 320, 192], using: &rng, requiresGrad: true)
