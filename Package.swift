@@ -118,6 +118,16 @@ targets += [
 
 // MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)
 
+// Encoder forward passes and the tokenizer run in debug test builds too: -Ounchecked.
+targets += [
+    .target(name: "ReelText", dependencies: ["ReelNumerics", "ReelSafetensors", "ReelWorld", "ReelStream"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-prompt-expand", dependencies: ["ReelText", "ReelCLI", "ReelStream", argumentParser]),
+    .testTarget(name: "ReelTextTests", dependencies: ["ReelText", "ReelWorld", "ReelStream"], exclude: ["Fixtures"]),
+    .executableTarget(name: "bench-text", dependencies: ["ReelText", "ReelNumerics"], path: "Sources/bench-text",
+                      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+]
+
 // MARK: - Video compression network: ReelVAE, reel-train (issue 5)
 
 // MARK: - Benchmarks (make bench; never part of the tests)

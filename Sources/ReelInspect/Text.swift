@@ -42,12 +42,15 @@ func quoted(_ s: String, limit: Int = 200) -> String {
 /// A JSON value (what prov records hold).
 indirect enum JSONValue: Equatable {
     case string(String), number(Double), bool(Bool), null
+    /// An integer too large for a Double to hold exactly (a 64-bit seed), kept as its digits.
+    case bigInteger(String)
     case array([JSONValue]), object([(String, JSONValue)])
 
     static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case let (.string(x), .string(y)): return x == y
         case let (.number(x), .number(y)): return x == y
+        case let (.bigInteger(x), .bigInteger(y)): return x == y
         case let (.bool(x), .bool(y)): return x == y
         case (.null, .null): return true
         case let (.array(x), .array(y)): return x == y
@@ -66,6 +69,7 @@ indirect enum JSONValue: Equatable {
         switch self {
         case let .string(s): return jsonString(s)
         case let .number(x): return x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)
+        case let .bigInteger(d): return d
         case let .bool(b): return String(b)
         case .null: return "null"
         case let .array(a): return "[" + a.map(\.jsonText).joined(separator: ",") + "]"
@@ -78,6 +82,7 @@ indirect enum JSONValue: Equatable {
         switch self {
         case let .string(s): return s
         case let .number(x): return x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)
+        case let .bigInteger(d): return d
         case let .bool(b): return String(b)
         case .null: return "null"
         case let .array(a): return a.map(\.plain).joined(separator: " ")
@@ -149,7 +154,9 @@ struct JSONReader {
         default:
             let start = i
             while i < bytes.count, "+-0123456789.eE".utf8.contains(bytes[i]) { i += 1 }
-            guard i > start, let x = Double(String(decoding: bytes[start..<i], as: UTF8.self)) else { throw error("expected a value") }
+            let text = String(decoding: bytes[start..<i], as: UTF8.self)
+            guard i > start, let x = Double(text) else { throw error("expected a value") }
+            if abs(x) >= 9007199254740992, UInt64(text) != nil || Int64(text) != nil { return .bigInteger(text) }
             return .number(x)
         }
     }

@@ -56,4 +56,5 @@ struct ReelDecode: ReelCommand {
     }
 }
 
+FrameMemory.keepFramesInOwnMappings()
 ReelDecode.main()
