@@ -87,6 +87,9 @@ def main():
          lambda x, weight, bias: R.conv3d(x, weight, bias, stride=(1, 1, 1), padding=(2, 0, 1, 1)))
     case("conv3d_strided", {"x": randn(1, 2, 5, 6, 7), "weight": randn(3, 2, 3, 3, 3, scale=0.3), "bias": randn(3)},
          lambda x, weight, bias: R.conv3d(x, weight, bias, stride=(2, 2, 2), padding=(1, 1, 1, 1)))
+    # large enough (108 x 1200 columns) that im2col and col2im split the channels across cores
+    case("conv3d_large", {"x": randn(1, 4, 3, 20, 20), "weight": randn(5, 4, 3, 3, 3, scale=0.3), "bias": randn(5)},
+         lambda x, weight, bias: R.conv3d(x, weight, bias, stride=(1, 1, 1), padding=(2, 0, 1, 1)))
     case("conv2d", {"x": randn(2, 3, 7, 6), "weight": randn(4, 3, 3, 3, scale=0.3), "bias": randn(4)},
          lambda x, weight, bias: R.conv2d(x, weight, bias, stride=(2, 2), padding=(1, 1)))
     case("upsample_nearest", {"x": randn(1, 2, 2, 3, 3)}, lambda x: R.upsample_nearest(x, (2, 2, 2)))

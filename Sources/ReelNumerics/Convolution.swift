@@ -35,10 +35,21 @@ struct ConvGeometry {
     var wo: Int { (w + 2 * pad.width - kw) / sw + 1 }
     var rows: Int { ci * kt * kh * kw }
 
+    /// Runs body over the input channels, split across the cores when the columns are large
+    /// (each channel owns its own rows of cols and its own plane of x, so pieces never overlap).
+    func forEachChannel(_ p: Int, _ body: (Int) -> Void) {
+        let pieces = min(Parallel.threads, ci, rows * p / parallelElementwiseGrain)
+        if pieces <= 1 { for c in 0..<ci { body(c) }; return }
+        let step = (ci + pieces - 1) / pieces
+        Parallel.forEach(pieces) { piece in
+            for c in (piece * step)..<min(ci, piece * step + step) { body(c) }
+        }
+    }
+
     /// cols (rows, nT*Ho*Wo) for output frames to0..<to0+nT of one batch element x (Ci,T,H,W).
     func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, to0: Int, nT: Int) {
         let p = nT * ho * wo
-        for c in 0..<ci { for a in 0..<kt { for bb in 0..<kh { for cc in 0..<kw {
+        forEachChannel(p) { c in for a in 0..<kt { for bb in 0..<kh { for cc in 0..<kw {
             let r = ((c * kt + a) * kh + bb) * kw + cc
             let dst = cols + r * p
             for ot in 0..<nT {
@@ -69,7 +80,7 @@ struct ConvGeometry {
     /// Adds cols back into dx (Ci,T,H,W): the adjoint of im2col.
     func col2im(_ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, to0: Int, nT: Int) {
         let p = nT * ho * wo
-        for c in 0..<ci { for a in 0..<kt { for bb in 0..<kh { for cc in 0..<kw {
+        forEachChannel(p) { c in for a in 0..<kt { for bb in 0..<kh { for cc in 0..<kw {
             let r = ((c * kt + a) * kh + bb) * kw + cc
             let src = cols + r * p
             for ot in 0..<nT {

@@ -79,15 +79,42 @@ public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, 
     if let bias { inputs.append(bias) }
     let out = Tensor.result(x.shape, inputs: inputs) { out in
         withGradOrScratch(x) { dx in
-            rk_groupnorm_backward(x.data, out.grad, mean.data, rstd.data, weight?.data, dx,
-                                  weight?.requiresGrad == true ? weight!.grad : nil,
-                                  bias?.requiresGrad == true ? bias!.grad : nil, b, c, s, groups)
+            let px = x.data, g = out.grad, pm = mean.data, pr = rstd.data, w = weight?.data
+            let dw = weight?.requiresGrad == true ? weight!.grad : nil
+            let db = bias?.requiresGrad == true ? bias!.grad : nil
+            forEachGroupPiece(batch: b, channels: c, spatial: s, groups: groups) { bi, g0, ng in
+                let off = (bi * c + g0 * (c / groups)) * s, ch = g0 * (c / groups)
+                rk_groupnorm_backward(px + off, g + off, pm + bi * groups + g0, pr + bi * groups + g0, w.map { $0 + ch },
+                                      dx + off, dw.map { $0 + ch }, db.map { $0 + ch }, 1, ng * (c / groups), s, ng)
+            }
         }
     }
     withExtendedLifetime((mean, rstd)) {
-        rk_groupnorm_forward(x.data, out.data, mean.data, rstd.data, weight?.data, bias?.data, b, c, s, groups, eps)
+        let px = x.data, y = out.data, pm = mean.data, pr = rstd.data, w = weight?.data, bb = bias?.data
+        forEachGroupPiece(batch: b, channels: c, spatial: s, groups: groups) { bi, g0, ng in
+            let off = (bi * c + g0 * (c / groups)) * s, ch = g0 * (c / groups)
+            rk_groupnorm_forward(px + off, y + off, pm + bi * groups + g0, pr + bi * groups + g0, w.map { $0 + ch },
+                                 bb.map { $0 + ch }, 1, ng * (c / groups), s, ng, eps)
+        }
     }
     return out
+}
+
+/// Runs body(batchIndex, firstGroup, groupCount) over every (batch, group); large tensors
+/// are split by groups across the cores (each piece loops over the batch, so per-channel
+/// weight gradients never have two writers).
+func forEachGroupPiece(batch: Int, channels: Int, spatial: Int, groups: Int, _ body: (Int, Int, Int) -> Void) {
+    let pieces = min(Parallel.threads, groups, batch * channels * spatial / parallelElementwiseGrain)
+    if pieces <= 1 {
+        for bi in 0..<batch { body(bi, 0, groups) }
+        return
+    }
+    let step = (groups + pieces - 1) / pieces
+    Parallel.forEach(pieces) { p in
+        let g0 = p * step
+        guard g0 < groups else { return }
+        for bi in 0..<batch { body(bi, g0, min(step, groups - g0)) }
+    }
 }
 
 /// adaLN modulation: x (B, T, C) * (1 + scale) + shift, scale and shift (B, C).

@@ -10,6 +10,8 @@
 // and no graph is recorded and nothing is kept for a backward pass.
 //
 // A reshape is a view: it shares the data AND the gradient buffer of its input.
+// Gradients of intermediate (non-leaf) tensors are freed once passed on, as in PyTorch;
+// leaves (parameters, inputs marked requiresGrad) keep theirs.
 
 import Foundation
 
@@ -71,6 +73,8 @@ public final class Tensor: @unchecked Sendable {
     var parents: [Tensor] = []
     /// Adds this tensor's gradient, through the operation, into its parents' gradients.
     var backwardFn: ((Tensor) -> Void)?
+    /// Whether this tensor shares its storage (and gradient) with the tensor it was made from.
+    var isView = false
 
     public var count: Int { storage.count }
     public var rank: Int { shape.count }
@@ -197,12 +201,16 @@ public final class Tensor: @unchecked Sendable {
                 order.append(node)
             }
         }
+        // Each closure runs once; right after it, the tensors it kept for the backward pass
+        // and the node's own gradient (no longer needed: it has been passed on) are freed,
+        // as PyTorch frees non-leaf gradients, so memory falls as the pass proceeds. A view
+        // keeps its gradient: it is its parent's buffer.
         for node in order.reversed() {
-            node.backwardFn?(node)
-        }
-        for node in order where node.backwardFn != nil || !node.parents.isEmpty {
+            guard let fn = node.backwardFn else { continue }
+            fn(node)
             node.backwardFn = nil
             node.parents = []
+            if node !== self && !node.isView { node.storage.dropGradient() }
         }
     }
 }

@@ -7,7 +7,8 @@
 //
 // Environment: REEL_PEAK_GFLOPS overrides the peak used for ratios (default 470);
 // REEL_BENCH_SKIP_TORCH=1 skips PyTorch and REEL_BENCH_SKIP_GEMM=1 the GEMM table
-// (for profiling reel's block alone).
+// (for profiling reel's block alone); REEL_BENCH_BLOCK_ONLY=1 also skips the kernel,
+// convolution and attention figures.
 // PyTorch runs with OMP_WAIT_POLICY=PASSIVE unless set: on a shared machine its
 // spinning OpenMP workers otherwise lose most of their time to other processes
 // (measured 30x slower here), which would flatter reel.
@@ -38,7 +39,8 @@ print("CPU AVX-512: \(Gemm.cpuHasAVX512 ? "yes" : "no"); peak used for ratios: \
 print("")
 print("GEMM (C = A B, row-major, fp32)            GFLOP/s   of peak")
 var rng = RandomState(seed: 1)
-let gemmShapes = ProcessInfo.processInfo.environment["REEL_BENCH_SKIP_GEMM"] != nil ? []
+let blockOnly = ProcessInfo.processInfo.environment["REEL_BENCH_BLOCK_ONLY"] != nil
+let gemmShapes = ProcessInfo.processInfo.environment["REEL_BENCH_SKIP_GEMM"] != nil || blockOnly ? []
     : [(1024, 1024, 1024), (320, 192, 576), (320, 192, 768), (320, 768, 192)]
 for (m, k, n) in gemmShapes {
     let a = Tensor(randomNormal: [m, k], using: &rng), b = Tensor(randomNormal: [k, n], using: &rng)
@@ -50,9 +52,23 @@ for (m, k, n) in gemmShapes {
     print(String(format: "  %4d x %4d x %4d (M x K x N)           %7.1f   %5.1f%%", m, k, n, gflops, 100 * gflops / peak))
 }
 
-// Elementwise kernels: ReelKernels' clone for this CPU vs the same math as a plain Swift
-// loop (which Swift compiles for baseline x86-64, SSE2, calling libm's tanh).
-do {
+// Elementwise kernels: ReelKernels' clone for this CPU vs the same polynomial GELU written
+// as a Swift loop, which Swift compiles for baseline x86-64 (SSE2, 4 lanes at best).
+@inline(__always) func polynomialExp(_ x: Float) -> Float {
+    let xc = min(max(x, -87.3), 88.3)
+    let t = xc * 1.44269504088896341
+    let n = Float(Int32(t + (t >= 0 ? 0.5 : -0.5)))
+    let r = (xc - n * 0.693145751953125) - n * 1.428606765330187e-06
+    var p: Float = 1.9875691500e-4
+    p = p * r + 1.3981999507e-3
+    p = p * r + 8.3334519073e-3
+    p = p * r + 4.1665795894e-2
+    p = p * r + 1.6666665459e-1
+    p = p * r + 5.0000001201e-1
+    p = p * r * r + r + 1
+    return x < -87.3 ? 0 : p * Float(bitPattern: UInt32(bitPattern: (Int32(n) + 127) << 23))
+}
+if !blockOnly {
     let n = 1 << 20
     let xs = Tensor(randomNormal: [n], using: &rng), ys = Tensor(zeros: [n])
     let kernel = timeBest(budget: 0.5) { GradMode.withoutGrad { _ = gelu(xs, approximation: .tanh) } }
@@ -60,22 +76,23 @@ do {
     let plain = timeBest(budget: 0.5) {
         for i in 0..<n {
             let v = px[i]
-            py[i] = 0.5 * v * (1 + Foundation.tanh(0.7978845608 * (v + 0.044715 * v * v * v)))
+            let u = 2 * 0.7978845608 * (v + 0.044715 * v * v * v)
+            py[i] = 0.5 * v * (1 + (2 / (1 + polynomialExp(-u)) - 1))
         }
     }
     let rows = Tensor(randomNormal: [4096, 256], using: &rng)
     let ln = timeBest(budget: 0.5) { GradMode.withoutGrad { _ = layerNorm(rows, weight: nil, bias: nil) } }
     let sm = timeBest(budget: 0.5) { GradMode.withoutGrad { _ = softmax(rows) } }
     print("")
-    print("Elementwise kernels (\(Gemm.kernelVectorBits)-bit clone), 1M floats:")
-    print(String(format: "  GELU(tanh)  %6.2f Gelem/s   plain Swift loop %6.2f Gelem/s   speed-up %.1fx",
+    print("Elementwise kernels (\(Gemm.kernelVectorBits)-bit clone, \(Parallel.threads) threads), 1M floats:")
+    print(String(format: "  GELU(tanh)  %6.2f Gelem/s   same math as a Swift loop, 1 core %6.2f Gelem/s   ratio %.1fx",
                  Double(n) / kernel * 1e-9, Double(n) / plain * 1e-9, plain / kernel))
     print(String(format: "  LayerNorm   %6.2f Gelem/s   softmax %6.2f Gelem/s (rows of 256)",
                  Double(n) / ln * 1e-9, Double(n) / sm * 1e-9))
 }
 
 // A video VAE convolution: causal 3x3x3, 64 -> 64 channels, 8 frames of 32x32.
-do {
+if !blockOnly {
     let conv = Conv3d(causal: 64, 64, kernel: (3, 3, 3), rng: &rng)
     let xc = Tensor(randomNormal: [1, 64, 8, 32, 32], using: &rng, requiresGrad: true)
     let flops = 2.0 * 64 * 64 * 27 * 8 * 32 * 32
@@ -92,7 +109,7 @@ do {
 }
 
 // Fused attention alone: the block's self-attention (320 tokens, 6 heads of 32).
-do {
+if !blockOnly {
     let q = Tensor(randomNormal: [1, 320, 192], using: &rng, requiresGrad: true)
     let k = Tensor(randomNormal: [1, 320, 192], using: &rng, requiresGrad: true)
     let v = Tensor(randomNormal: [1, 320, 192], using: &rng, requiresGrad: true)

@@ -78,6 +78,36 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(Array(v.gradScalars[8..<12]), [0, 0, 0, 0])  // key 2 (segment 1) unused
     }
 
+    /// Backward frees the graph and intermediate gradients; leaves keep theirs and accumulate.
+    func testBackwardReleasesIntermediates() {
+        var rng = RandomState(seed: 8)
+        let layer = Linear(4, 3, rng: &rng)
+        let x = Tensor(randomNormal: [2, 4], using: &rng, requiresGrad: true)
+        let h = layer(x)                       // (2,3), an intermediate
+        let y = sum(silu(h).reshaped([6]))
+        y.backward()
+        XCTAssertFalse(h.hasGrad)
+        XCTAssertTrue(h.parents.isEmpty && h.backwardFn == nil)
+        let first = layer.weight.gradScalars
+        XCTAssertTrue(first.contains { $0 != 0 })
+        sum(silu(layer(x)).reshaped([6])).backward()  // gradients accumulate over calls
+        for (a, b) in zip(layer.weight.gradScalars, first) { XCTAssertEqual(a, 2 * b, accuracy: 1e-6) }
+    }
+
+    /// Random dropout: about p of the elements dropped, the rest scaled by 1/(1-p), the
+    /// gradient through the same mask; identity when not training.
+    func testRandomDropout() {
+        var rng = RandomState(seed: 21)
+        let x = Tensor(repeating: 2, shape: [100_000], requiresGrad: true)
+        let y = dropout(x, p: 0.25, training: true, using: &rng)
+        let dropped = y.scalars.filter { $0 == 0 }.count
+        XCTAssertEqual(Double(dropped) / 100_000, 0.25, accuracy: 0.01)
+        XCTAssertTrue(y.scalars.allSatisfy { $0 == 0 || abs($0 - 2 / 0.75) < 1e-6 })
+        sum(y).backward()
+        for (g, v) in zip(x.gradScalars, y.scalars) { XCTAssertEqual(g, v == 0 ? 0 : 1 / 0.75, accuracy: 1e-6) }
+        XCTAssertTrue(dropout(x, p: 0.25, training: false, using: &rng) === x)
+    }
+
     /// Attention to no keys (an empty text) gives zeros, not a trap.
     func testAttentionWithNoKeys() {
         let q = Tensor(repeating: 1, shape: [1, 3, 4])
@@ -131,5 +161,20 @@ final class KernelTests: XCTestCase {
         rk_layernorm_backward(x.data, g.data, mean, rstd, nil, &wantGrad, nil, nil, 600, 384)
         l.backward(seed: g)
         XCTAssertEqual(x.gradScalars, wantGrad)
+        // GroupNorm, split by groups, with affine parameters
+        let xg = Tensor(randomNormal: [2, 8, 10000], std: 2, using: &rng, requiresGrad: true)
+        let w = Tensor(randomNormal: [8], using: &rng, requiresGrad: true)
+        let bias = Tensor(randomNormal: [8], using: &rng, requiresGrad: true)
+        let gg = Tensor(randomNormal: xg.shape, using: &rng)
+        var wantY = [Float](repeating: 0, count: xg.count), wantDx = wantY
+        var gm = [Float](repeating: 0, count: 8), gr = gm, wantDw = gm, wantDb = gm
+        rk_groupnorm_forward(xg.data, &wantY, &gm, &gr, w.data, bias.data, 2, 8, 10000, 4, 1e-5)
+        rk_groupnorm_backward(xg.data, gg.data, gm, gr, w.data, &wantDx, &wantDw, &wantDb, 2, 8, 10000, 4)
+        let yg = groupNorm(xg, groups: 4, weight: w, bias: bias)
+        yg.backward(seed: gg)
+        XCTAssertEqual(yg.scalars, wantY)
+        XCTAssertEqual(xg.gradScalars, wantDx)
+        assertClose("split groupNorm dw", w.gradScalars, wantDw, atol: 1e-6, rtol: 1e-6)
+        assertClose("split groupNorm db", bias.gradScalars, wantDb, atol: 1e-6, rtol: 1e-6)
     }
 }

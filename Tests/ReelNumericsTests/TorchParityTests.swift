@@ -38,6 +38,9 @@ final class TorchParityTests: XCTestCase {
         try check("conv3d_strided", atol: 1e-5) { _, i in
             conv3d(i["x"]!, weight: i["weight"]!, bias: i["bias"]!, stride: (2, 2, 2), padding: .same(1))
         }
+        try check("conv3d_large", atol: 1e-5) { _, i in
+            conv3d(i["x"]!, weight: i["weight"]!, bias: i["bias"]!, padding: .causal(kernelT: 3, spatial: 1))
+        }
         try check("conv2d", atol: 1e-5) { _, i in
             conv2d(i["x"]!, weight: i["weight"]!, bias: i["bias"]!, stride: (2, 2), padding: (1, 1))
         }
