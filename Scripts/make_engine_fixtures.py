@@ -87,6 +87,9 @@ def main():
          lambda x, weight, bias: R.conv3d(x, weight, bias, stride=(1, 1, 1), padding=(2, 0, 1, 1)))
     case("conv3d_strided", {"x": randn(1, 2, 5, 6, 7), "weight": randn(3, 2, 3, 3, 3, scale=0.3), "bias": randn(3)},
          lambda x, weight, bias: R.conv3d(x, weight, bias, stride=(2, 2, 2), padding=(1, 1, 1, 1)))
+    # large enough (108 x 1200 columns) that im2col and col2im split the channels across cores
+    case("conv3d_large", {"x": randn(1, 4, 3, 20, 20), "weight": randn(5, 4, 3, 3, 3, scale=0.3), "bias": randn(5)},
+         lambda x, weight, bias: R.conv3d(x, weight, bias, stride=(1, 1, 1), padding=(2, 0, 1, 1)))
     case("conv2d", {"x": randn(2, 3, 7, 6), "weight": randn(4, 3, 3, 3, scale=0.3), "bias": randn(4)},
          lambda x, weight, bias: R.conv2d(x, weight, bias, stride=(2, 2), padding=(1, 1)))
     case("upsample_nearest", {"x": randn(1, 2, 2, 3, 3)}, lambda x: R.upsample_nearest(x, (2, 2, 2)))
@@ -129,9 +132,13 @@ def main():
     mask_causal = R.attention_mask(b, tq, tq, causal=True)
     case("attention_causal", {"q": randn(b, tq, c), "k": randn(b, tq, c), "v": randn(b, tq, c)},
          lambda q, k, v: R.sdpa(q, k, v, heads, mask_causal))
-    # a longer sequence, so the flash tiles (64 queries x 256 keys) take several steps
-    case("attention_long", {"q": randn(1, 150, 16), "k": randn(1, 300, 16), "v": randn(1, 300, 16)},
-         lambda q, k, v: R.sdpa(q, k, v, 2))
+    # longer sequences, so the flash tiles (at most 512 keys, 256 queries here) take several
+    # steps in both directions, with key padding in the second key tile
+    long_valid = torch.ones(1, 600)
+    long_valid[0, 550:] = 0
+    case("attention_long", {"q": randn(1, 300, 8), "k": randn(1, 600, 8), "v": randn(1, 600, 8)},
+         lambda q, k, v, key_valid: R.sdpa(q, k, v, 2, R.attention_mask(1, 300, 600, key_valid=long_valid)),
+         aux={"key_valid": long_valid})
 
     # Rotary 3-D: 2 frames x 2 rows x 3 columns, heads of width 8 split (2, 2, 4)
     pos = torch.tensor([[t, h, w] for t in range(2) for h in range(2) for w in range(3)])

@@ -9,6 +9,9 @@
 #include <libavutil/opt.h>
 #include <libavutil/error.h>
 #include <libavutil/pixdesc.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 static inline int reel_averror(int e) { return AVERROR(e); }
 static inline int reel_averror_eof(void) { return AVERROR_EOF; }
@@ -28,6 +31,13 @@ static inline int reel_pix_fmt_is_yuv(enum AVPixelFormat f) {
 }
 static inline int reel_pix_fmt_is_full_range(enum AVPixelFormat f) {
     return f == AV_PIX_FMT_YUVJ420P || f == AV_PIX_FMT_YUVJ422P || f == AV_PIX_FMT_YUVJ444P || f == AV_PIX_FMT_YUVJ440P;
+}
+/// Fixes glibc's mmap threshold at 128 KiB (no-op elsewhere). See
+/// FrameMemory.keepFramesInOwnMappings() in ReelVideo.
+static inline void reel_fix_mmap_threshold(void) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
 }
 /// Quiets FFmpeg's own logging: reel reports errors itself, with file names.
 static inline void reel_av_log_quiet(void) { av_log_set_level(AV_LOG_QUIET); }

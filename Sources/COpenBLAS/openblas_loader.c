@@ -13,9 +13,13 @@ static char backend_description[160] = "portable C fallback (OpenBLAS not loaded
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 
 int reel_cpu_has_avx512(void) {
+#if defined(__x86_64__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+#else
+    return 0;
+#endif
 }
 
 static void load_openblas(void) {
@@ -49,7 +53,7 @@ const char *reel_blas_backend(void) {
 }
 
 // The fallback: a cache-blocked triple loop (i, k, j order so the inner loop is contiguous).
-static void fallback_sgemm(int transA, int transB, int m, int n, int k, float alpha,
+void reel_sgemm_portable(int transA, int transB, int m, int n, int k, float alpha,
                            const float *a, int lda, const float *b, int ldb, float beta,
                            float *c, int ldc) {
     for (int i = 0; i < m; i++) {
@@ -90,5 +94,5 @@ void reel_sgemm(int transA, int transB, int m, int n, int k, float alpha,
                      transB ? REEL_CBLAS_TRANS : REEL_CBLAS_NO_TRANS, m, n, k, alpha, a, lda, b, ldb,
                      beta, c, ldc);
     else
-        fallback_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        reel_sgemm_portable(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

@@ -103,6 +103,36 @@ public protocol ReelCommand: ParsableCommand {
 }
 
 extension ReelCommand {
+    /// Parses and runs; command-line errors read `reel-<tool>: <problem>`, then
+    /// the usage and where to get help, with status 64.
+    public static func main() {
+        let command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exitAfterParse(error)
+        }
+        do {
+            var c = command
+            try c.run()
+            Glibc.exit(ExitStatus.ok)
+        } catch {
+            exitAfterParse(error)
+        }
+    }
+
+    private static func exitAfterParse(_ error: Error) -> Never {
+        let code = exitCode(for: error)
+        var text = fullMessage(for: error)
+        if code == .success {
+            if !text.isEmpty { print(text) }
+            Glibc.exit(ExitStatus.ok)
+        }
+        if text.hasPrefix("Error: ") { text = "\(toolName): " + text.dropFirst("Error: ".count) }
+        if !text.isEmpty { printError(text) }
+        Glibc.exit(code.rawValue)
+    }
+
     public func run() throws {
         // A closed downstream pipe must surface as EPIPE, not kill us silently mid-write.
         signal(SIGPIPE, SIG_IGN)

@@ -132,6 +132,40 @@ public struct PixelImage: Sendable, Equatable {
         samples = .u16(out)
     }
 
+    /// Builds from raw planar C×H×W bytes, u16 little-endian: the samples of a
+    /// reel(5) FRAM record (`Frame.data`), so tools without FFmpeg can read frames.
+    public init(planarLittleEndian raw: UnsafeRawBufferPointer, width: Int, height: Int, channels: Int, depth: SampleDepth) throws {
+        try PixelImage.validate(width: width, height: height, channels: channels, depth: depth, what: "frame")
+        let n = width * height * channels
+        guard raw.count >= n * depth.bytesPerSample else {
+            throw MediaError.invalidArgument("frame of \(width)x\(height)x\(channels) \(depth) needs \(n * depth.bytesPerSample) bytes, got \(raw.count)")
+        }
+        self.width = width
+        self.height = height
+        self.channels = channels
+        switch depth {
+        case .u8:
+            samples = .u8([UInt8](raw.prefix(n)))
+        case .u16:
+            samples = .u16((0..<n).map { UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)) })
+        }
+    }
+
+    /// Copies the samples as planar C×H×W bytes, u16 little-endian, into
+    /// `raw` (which must hold channels×height×width×bytesPerSample bytes).
+    public func copyPlanarLittleEndian(into raw: UnsafeMutableRawBufferPointer) {
+        switch samples {
+        case .u8(let a):
+            a.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(raw.count))) }
+        case .u16(let a):
+            #if _endian(big)
+            a.map { $0.littleEndian }.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(raw.count))) }
+            #else
+            a.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(raw.count))) }
+            #endif
+        }
+    }
+
     /// The sample at channel c, row y, column x, as an integer.
     @inlinable public func sample(_ c: Int, _ y: Int, _ x: Int) -> Int {
         let i = (c * height + y) * width + x

@@ -157,11 +157,17 @@ public enum Resampler {
     /// places it on a zero canvas of `canvas` size.
     public static func resample(_ image: PixelImage, layout: FitLayout, canvas: ImageSize,
                                 filter: ResampleFilter = .lanczos3) throws -> PixelImage {
-        let w = image.width, h = image.height, cN = image.channels
+        let out = resample(planes: image.floatPlanes(), width: image.width, height: image.height, channels: image.channels,
+                           layout: layout, canvas: canvas, filter: filter)
+        return try PixelImage(floatPlanes: out, width: canvas.width, height: canvas.height, channels: image.channels, depth: image.depth)
+    }
+
+    /// The float core: planar (C,H,W) in, planar (C,canvasH,canvasW) out, unrounded.
+    public static func resample(planes src: [Float], width w: Int, height h: Int, channels cN: Int,
+                                layout: FitLayout, canvas: ImageSize, filter: ResampleFilter) -> [Float] {
         let ow = layout.destWidth, oh = layout.destHeight
         let kx = kernel(inSize: w, outSize: ow, boxStart: layout.sourceX, boxSize: layout.sourceWidth, filter: filter)
         let ky = kernel(inSize: h, outSize: oh, boxStart: layout.sourceY, boxSize: layout.sourceHeight, filter: filter)
-        let src = image.floatPlanes()  // (C,H,W)
         // Only the source rows some output row reads need the horizontal pass.
         let rowLo = ky.first.min() ?? 0
         let rowHi = zip(ky.first, ky.count).map { $0 + $1 }.max() ?? h
@@ -202,7 +208,7 @@ public enum Resampler {
                 }
             }
         }
-        return try PixelImage(floatPlanes: out, width: canvas.width, height: canvas.height, channels: cN, depth: image.depth)
+        return out
     }
 
     /// Brings `image` to `size` with the given fit; an image already that size is returned unchanged.

@@ -46,6 +46,20 @@ RK_INLINE float rk_erff(float x) {
     return x < 0.f ? -e : e;
 }
 
+// max(init, x[0..n)): 16 independent lanes (a plain elementwise max the vectorizer turns
+// into vmaxps), then the lanes folded; a single running max would be a serial chain.
+RK_INLINE float rk_row_max(const float *x, long n, float init) {
+    float lanes[16];
+    for (int l = 0; l < 16; l++) lanes[l] = init;
+    long j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int l = 0; l < 16; l++) lanes[l] = x[j + l] > lanes[l] ? x[j + l] : lanes[l];
+    float m = init;
+    for (int l = 0; l < 16; l++) m = lanes[l] > m ? lanes[l] : m;
+    for (; j < n; j++) m = x[j] > m ? x[j] : m;
+    return m;
+}
+
 int rk_vector_width_bits(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
@@ -149,8 +163,7 @@ RK_CLONES void rk_softmax_forward(const float *restrict x, float *restrict y, lo
     for (long r = 0; r < rows; r++) {
         const float *xr = x + r * cols;
         float *yr = y + r * cols;
-        float mx = -INFINITY;
-        for (long j = 0; j < cols; j++) mx = xr[j] > mx ? xr[j] : mx;
+        float mx = rk_row_max(xr, cols, -INFINITY);
         float s = 0.f;
         for (long j = 0; j < cols; j++) {
             float e = rk_expf(xr[j] - mx);
@@ -202,19 +215,22 @@ RK_CLONES void rk_layernorm_backward(const float *restrict x, const float *restr
         float *dr = dx + r * cols;
         float mu = mean[r], rs = rstd[r];
         float sg = 0.f, sgx = 0.f;  // sums of g and g * xhat, g = dy * w
-        for (long j = 0; j < cols; j++) {
-            float g = w ? gr[j] * w[j] : gr[j];
-            float xh = (xr[j] - mu) * rs;
-            sg += g;
-            sgx += g * xh;
+        if (w) {
+            for (long j = 0; j < cols; j++) {
+                float g = gr[j] * w[j];
+                sg += g;
+                sgx += g * (xr[j] - mu) * rs;
+            }
+        } else {
+            for (long j = 0; j < cols; j++) {
+                sg += gr[j];
+                sgx += gr[j] * (xr[j] - mu) * rs;
+            }
         }
         sg /= (float)cols;
         sgx /= (float)cols;
-        for (long j = 0; j < cols; j++) {
-            float g = w ? gr[j] * w[j] : gr[j];
-            float xh = (xr[j] - mu) * rs;
-            dr[j] += rs * (g - sg - xh * sgx);
-        }
+        if (w) for (long j = 0; j < cols; j++) dr[j] += rs * (gr[j] * w[j] - sg - (xr[j] - mu) * rs * sgx);
+        else for (long j = 0; j < cols; j++) dr[j] += rs * (gr[j] - sg - (xr[j] - mu) * rs * sgx);
         if (dw) for (long j = 0; j < cols; j++) dw[j] += gr[j] * (xr[j] - mu) * rs;
         if (db) for (long j = 0; j < cols; j++) db[j] += gr[j];
     }
@@ -323,8 +339,7 @@ RK_CLONES void rk_online_softmax_update(float *s, long rows, long cols, long lds
                                         float *l, float *alpha) {
     for (long r = 0; r < rows; r++) {
         float *sr = s + r * lds;
-        float mx = m[r];
-        for (long j = 0; j < cols; j++) mx = sr[j] > mx ? sr[j] : mx;
+        float mx = rk_row_max(sr, cols, m[r]);
         if (mx == -INFINITY) {  // every key so far is masked
             for (long j = 0; j < cols; j++) sr[j] = 0.f;
             alpha[r] = 1.f;

@@ -1,16 +1,48 @@
 // Activations (SiLU, GELU in its tanh and erf forms), softmax over the last axis,
-// and dropout. The elementwise work is in ReelKernels (vectorized, polynomial exp).
+// and dropout. The elementwise work is in ReelKernels (vectorized, polynomial exp);
+// tensors of more than 2 x 65536 elements are split across the cores.
+// Shapes: any; softmax treats x as (rows, C) with C the last axis.
 
 import ReelKernels
 
 public enum GELUApproximation: Sendable { case tanh, erf }
 
-func unaryKernel(_ x: Tensor, forward: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
+/// Elements per piece when an elementwise kernel is split across the cores.
+let parallelElementwiseGrain = 1 << 16
+
+/// Runs body(start, count) over 0..<n, in pieces across the cores when n is large.
+@inline(__always)
+func forEachPiece(_ n: Int, _ body: (Int, Int) -> Void) {
+    let pieces = min(Parallel.threads, n / parallelElementwiseGrain)
+    if pieces <= 1 { body(0, n); return }
+    let step = (n + pieces - 1) / pieces
+    Parallel.forEach(pieces) { p in
+        let start = p * step
+        if start < n { body(start, min(step, n - start)) }
+    }
+}
+
+/// Runs body(firstRow, rowCount) over the rows of a (rows, cols) matrix, in pieces across
+/// the cores when it is large.
+@inline(__always)
+func forEachRowPiece(_ rows: Int, _ cols: Int, _ body: (Int, Int) -> Void) {
+    let pieces = min(Parallel.threads, rows, rows * cols / parallelElementwiseGrain)
+    if pieces <= 1 { body(0, rows); return }
+    let step = (rows + pieces - 1) / pieces
+    Parallel.forEach(pieces) { p in
+        let r0 = p * step
+        if r0 < rows { body(r0, min(step, rows - r0)) }
+    }
+}
+
+func unaryKernel(_ x: Tensor, forward: @escaping (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
                  backward: @escaping (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
     let out = Tensor.result(x.shape, inputs: [x]) { out in
-        backward(x.data, out.grad, x.grad, x.count)
+        let px = x.data, g = out.grad, gx = x.grad
+        forEachPiece(x.count) { start, n in backward(px + start, g + start, gx + start, n) }
     }
-    forward(x.data, out.data, x.count)
+    let px = x.data, y = out.data
+    forEachPiece(x.count) { start, n in forward(px + start, y + start, n) }
     return out
 }
 
@@ -36,9 +68,13 @@ public func softmax(_ x: Tensor) -> Tensor {
     let cols = x.shape.last ?? 1, rows = x.count / max(cols, 1)
     let out = Tensor(uninitialized: x.shape)
     out.record(inputs: [x]) { out in
-        rk_softmax_backward(out.data, out.grad, x.grad, rows, cols)
+        let y = out.data, g = out.grad, gx = x.grad
+        forEachRowPiece(rows, cols) { r0, n in
+            rk_softmax_backward(y + r0 * cols, g + r0 * cols, gx + r0 * cols, n, cols)
+        }
     }
-    rk_softmax_forward(x.data, out.data, rows, cols)
+    let px = x.data, y = out.data
+    forEachRowPiece(rows, cols) { r0, n in rk_softmax_forward(px + r0 * cols, y + r0 * cols, n, cols) }
     return out
 }
 

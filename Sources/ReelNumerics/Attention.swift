@@ -1,6 +1,7 @@
 // Scaled dot-product attention, fused flash-style: for each (batch, head) and each tile
 // of queries, key tiles stream through an online softmax (running max and sum), so no
-// (Tq, Tk) matrix is ever held, only a (queryTile, keyTile) scratch. The backward pass
+// (Tq, Tk) matrix is ever held for long sequences, only a (queryTile, keyTile) scratch
+// of at most 128K floats (see attentionTiles). The backward pass
 // recomputes the probabilities from the saved log-sum-exp per query (FlashAttention-2).
 // (batch, head) pairs run in parallel; products use single-threaded OpenBLAS sgemm.
 //
@@ -34,66 +35,38 @@ public struct AttentionMask: Sendable {
     var isEmpty: Bool { keyValid == nil && (querySegment == nil || keySegment == nil) && !causal }
 
     /// Sets disallowed scores of a tile to -inf; returns whether any score is allowed.
+    /// s (rows, cols) with row stride lds holds queries i0..<i0+rows, keys j0..<j0+cols of batch b.
     func apply(_ s: UnsafeMutablePointer<Float>, lds: Int, b: Int, i0: Int, rows: Int, j0: Int, cols: Int,
                tq: Int, tk: Int) -> Bool {
+        let useSegments = querySegment != nil && keySegment != nil
+        let qs = querySegment ?? [], ks = keySegment ?? [], kv = keyValid ?? []
+        let checkValid = keyValid != nil
         var any = false
-        keyValid?.withUnsafeBufferPointer { kv in
-            querySegment.withUnsafeOptional { qs in
-                keySegment.withUnsafeOptional { ks in
-                    for r in 0..<rows {
-                        let i = i0 + r
-                        let qseg = (qs != nil && ks != nil) ? qs![b * tq + i] : 0
-                        for c in 0..<cols {
-                            let j = j0 + c
-                            var ok = kv[b * tk + j]
-                            if ok, let ks, qs != nil { ok = ks[b * tk + j] == qseg }
-                            if ok, causal { ok = j <= i }
-                            if ok { any = true } else { s[r * lds + c] = -.infinity }
-                        }
-                    }
-                }
+        for r in 0..<rows {
+            let i = i0 + r
+            let qseg = useSegments ? qs[b * tq + i] : 0
+            for c in 0..<cols {
+                let j = j0 + c
+                let ok = (!checkValid || kv[b * tk + j]) && (!useSegments || ks[b * tk + j] == qseg) &&
+                    (!causal || j <= i)
+                if ok { any = true } else { s[r * lds + c] = -.infinity }
             }
-        } ?? {
-            querySegment.withUnsafeOptional { qs in
-                keySegment.withUnsafeOptional { ks in
-                    for r in 0..<rows {
-                        let i = i0 + r
-                        let qseg = (qs != nil && ks != nil) ? qs![b * tq + i] : 0
-                        for c in 0..<cols {
-                            let j = j0 + c
-                            var ok = true
-                            if let ks, qs != nil { ok = ks[b * tk + j] == qseg }
-                            if ok, causal { ok = j <= i }
-                            if ok { any = true } else { s[r * lds + c] = -.infinity }
-                        }
-                    }
-                }
-            }
-        }()
+        }
         return any
     }
 }
 
-extension Optional where Wrapped == [Int32] {
-    func withUnsafeOptional<R>(_ body: (UnsafeBufferPointer<Int32>?) -> R) -> R {
-        switch self {
-        case .some(let a): return a.withUnsafeBufferPointer { body($0) }
-        case .none: return body(nil)
-        }
-    }
-}
+/// Tile sizes: keys in tiles of at most 512; queries in tiles that keep the (queries, keys)
+/// score tile within 128K floats (512 KB, about an L2 cache), at least 64 queries.
+/// A 320-token self-attention is thus one tile per head; long sequences stream.
+let attentionKeyTile = 512
+let attentionScoreTileFloats = 1 << 17
 
-extension Optional where Wrapped == [Bool] {
-    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Bool>) -> R) -> R? {
-        switch self {
-        case .some(let a): return a.withUnsafeBufferPointer { body($0) }
-        case .none: return nil
-        }
-    }
+func attentionTiles(tq: Int, tk: Int) -> (queries: Int, keys: Int) {
+    let bk = max(1, min(attentionKeyTile, tk))
+    let bq = max(1, min(tq, max(64, attentionScoreTileFloats / bk)))
+    return (bq, bk)
 }
-
-let attentionQueryTile = 64
-let attentionKeyTile = 256
 
 /// softmax(q k^T * scale + mask) v per head. q (B,Tq,H*D), k and v (B,Tk,H*D) -> (B,Tq,H*D).
 /// scale defaults to 1/sqrt(D).
@@ -116,7 +89,7 @@ public func scaledDotProductAttention(query q: Tensor, key k: Tensor, value v: T
         attentionBackward(q: q, k: k, v: v, out: out, lse: lse, heads: heads, mask: mask, scale: sc)
     }
     let pq = q.data, pk = k.data, pv = v.data, po = out.data, pl = lse.data
-    let bq = min(attentionQueryTile, tq), bk = min(attentionKeyTile, tk)
+    let (bq, bk) = attentionTiles(tq: tq, tk: tk)
     defer { withExtendedLifetime(lse) {} }
     Parallel.forEach(bsz * heads) { bh in
         let b = bh / heads, h = bh % heads
@@ -167,7 +140,7 @@ func attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor
     let dqp = q.requiresGrad ? q.grad : scratch
     let dkp = k.requiresGrad ? k.grad : scratch
     let dvp = v.requiresGrad ? v.grad : scratch
-    let bq = min(attentionQueryTile, tq), bk = min(attentionKeyTile, tk)
+    let (bq, bk) = attentionTiles(tq: tq, tk: tk)
     Parallel.forEach(bsz * heads) { bh in
         let b = bh / heads, h = bh % heads
         let p = UnsafeMutablePointer<Float>.allocate(capacity: bq * bk)

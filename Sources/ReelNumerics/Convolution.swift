@@ -9,6 +9,8 @@
 // Implementation: im2col over slabs of output frames (so the column buffer stays
 // under ~16 MB), then one sgemm per slab; backward recomputes the columns.
 
+import ReelKernels
+
 public struct ConvPadding: Sendable, Equatable {
     public var front: Int, back: Int, height: Int, width: Int
 
@@ -33,10 +35,21 @@ struct ConvGeometry {
     var wo: Int { (w + 2 * pad.width - kw) / sw + 1 }
     var rows: Int { ci * kt * kh * kw }
 
+    /// Runs body over the input channels, split across the cores when the columns are large
+    /// (each channel owns its own rows of cols and its own plane of x, so pieces never overlap).
+    func forEachChannel(_ p: Int, _ body: (Int) -> Void) {
+        let pieces = min(Parallel.threads, ci, rows * p / parallelElementwiseGrain)
+        if pieces <= 1 { for c in 0..<ci { body(c) }; return }
+        let step = (ci + pieces - 1) / pieces
+        Parallel.forEach(pieces) { piece in
+            for c in (piece * step)..<min(ci, piece * step + step) { body(c) }
+        }
+    }
+
     /// cols (rows, nT*Ho*Wo) for output frames to0..<to0+nT of one batch element x (Ci,T,H,W).
     func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, to0: Int, nT: Int) {
         let p = nT * ho * wo
-        for c in 0..<ci { for a in 0..<kt { for bb in 0..<kh { for cc in 0..<kw {
+        forEachChannel(p) { c in for a in 0..<kt { for bb in 0..<kh { for cc in 0..<kw {
             let r = ((c * kt + a) * kh + bb) * kw + cc
             let dst = cols + r * p
             for ot in 0..<nT {
@@ -49,9 +62,15 @@ struct ConvGeometry {
                         continue
                     }
                     let src = x + ((c * t + ti) * h + hi) * w
-                    for ow in 0..<wo {
-                        let wi = ow * sw - pad.width + cc
-                        row[ow] = (wi >= 0 && wi < w) ? src[wi] : 0
+                    let (c0, c1) = validColumns(cc)
+                    if sw == 1 {
+                        row.initialize(repeating: 0, count: c0)
+                        if c1 > c0 { row.advanced(by: c0).update(from: src + (c0 - pad.width + cc), count: c1 - c0) }
+                        row.advanced(by: max(c1, c0)).initialize(repeating: 0, count: wo - max(c1, c0))
+                    } else {
+                        row.initialize(repeating: 0, count: wo)
+                        var ow = c0
+                        while ow < c1 { row[ow] = src[ow * sw - pad.width + cc]; ow += 1 }
                     }
                 }
             }
@@ -61,7 +80,7 @@ struct ConvGeometry {
     /// Adds cols back into dx (Ci,T,H,W): the adjoint of im2col.
     func col2im(_ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, to0: Int, nT: Int) {
         let p = nT * ho * wo
-        for c in 0..<ci { for a in 0..<kt { for bb in 0..<kh { for cc in 0..<kw {
+        forEachChannel(p) { c in for a in 0..<kt { for bb in 0..<kh { for cc in 0..<kw {
             let r = ((c * kt + a) * kh + bb) * kw + cc
             let src = cols + r * p
             for ot in 0..<nT {
@@ -72,13 +91,26 @@ struct ConvGeometry {
                     if hi < 0 || hi >= h { continue }
                     let row = src + (ot * ho + oh) * wo
                     let dst = dx + ((c * t + ti) * h + hi) * w
-                    for ow in 0..<wo {
-                        let wi = ow * sw - pad.width + cc
-                        if wi >= 0 && wi < w { dst[wi] += row[ow] }
+                    let (c0, c1) = validColumns(cc)
+                    if sw == 1 {
+                        if c1 > c0 { rk_axpy(1, row + c0, dst + (c0 - pad.width + cc), c1 - c0) }
+                    } else {
+                        var ow = c0
+                        while ow < c1 { dst[ow * sw - pad.width + cc] += row[ow]; ow += 1 }
                     }
                 }
             }
         } } } }
+    }
+
+    /// The output columns ow whose input column ow*sw - padW + cc lies inside 0..<w: lo..<hi.
+    @inline(__always)
+    func validColumns(_ cc: Int) -> (Int, Int) {
+        let first = pad.width - cc  // smallest ow*sw allowed
+        let lo = first <= 0 ? 0 : (first + sw - 1) / sw
+        let lastExclusive = w + pad.width - cc  // ow*sw must be < this
+        let hi = lastExclusive <= 0 ? 0 : min(wo, (lastExclusive + sw - 1) / sw)
+        return (min(lo, wo), hi)
     }
 
     /// Output frames per im2col slab.
@@ -118,7 +150,7 @@ public func conv3d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (t: Int, 
             }
             if let bias, bias.requiresGrad {
                 let gb = bias.grad
-                for o in 0..<g.co { gb[o] += Float(rk_sumFloat(gy + (b * g.co + o) * outP, outP)) }
+                for o in 0..<g.co { gb[o] += Float(rk_sum(gy + (b * g.co + o) * outP, outP)) }
             }
         }
     }
@@ -139,8 +171,6 @@ public func conv3d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (t: Int, 
     return out
 }
 
-import ReelKernels
-@inline(__always) func rk_sumFloat(_ p: UnsafePointer<Float>, _ n: Int) -> Double { rk_sum(p, n) }
 
 /// 2-D convolution. x (B,Ci,H,W), weight (Co,Ci,kh,kw), bias (Co) -> (B,Co,Ho,Wo).
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (h: Int, w: Int) = (1, 1),
@@ -226,6 +256,14 @@ public final class Conv3d: Layer {
         self.padding = padding
     }
 
+    /// A convolution with given (e.g. loaded) weight (Co,Ci,kt,kh,kw) and bias (Co).
+    public init(weight: Tensor, bias: Tensor?, stride: (t: Int, h: Int, w: Int) = (1, 1, 1), padding: ConvPadding) {
+        self.weight = weight
+        self.bias = bias
+        self.stride = stride
+        self.padding = padding
+    }
+
     /// A causal convolution with "same" spatial padding (kernel sizes odd in space).
     public convenience init(causal inChannels: Int, _ outChannels: Int, kernel: (t: Int, h: Int, w: Int),
                             stride: (t: Int, h: Int, w: Int) = (1, 1, 1), rng: inout RandomState) {
@@ -255,6 +293,14 @@ public final class Conv2d: Layer {
         let fanIn = inChannels * kernel * kernel
         weight = parameterUniform([outChannels, inChannels, kernel, kernel], fanIn: fanIn, using: &rng)
         self.bias = bias ? parameterUniform([outChannels], fanIn: fanIn, using: &rng) : nil
+        self.stride = stride
+        self.padding = padding
+    }
+
+    /// A convolution with given (e.g. loaded) weight (Co,Ci,kh,kw) and bias (Co).
+    public init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) {
+        self.weight = weight
+        self.bias = bias
         self.stride = stride
         self.padding = padding
     }

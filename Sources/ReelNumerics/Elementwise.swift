@@ -100,8 +100,13 @@ func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> Tensor {
                     if jb == 1 { rk_axpy(sign, g + o, gb + ib, n) } else { var s: Float = 0; for j in 0..<n { s += g[o + j] }; gb[ib] += sign * s }
                 }
             case .mul:
-                if let ga { for j in 0..<n { ga[ia + j * ja] += g[o + j] * pb[ib + j * jb] } }
-                if let gb { for j in 0..<n { gb[ib + j * jb] += g[o + j] * pa[ia + j * ja] } }
+                if ja == 1 && jb == 1 {  // contiguous rows (a repeated row accumulates in turn)
+                    if let ga { rk_fma_accumulate(g + o, pb + ib, ga + ia, n) }
+                    if let gb { rk_fma_accumulate(g + o, pa + ia, gb + ib, n) }
+                } else {
+                    if let ga { for j in 0..<n { ga[ia + j * ja] += g[o + j] * pb[ib + j * jb] } }
+                    if let gb { for j in 0..<n { gb[ib + j * jb] += g[o + j] * pa[ia + j * ja] } }
+                }
             }
         }
     }

@@ -25,6 +25,11 @@ public final class Embedding: Layer {
         weight = Tensor(randomNormal: [count, features], using: &rng, requiresGrad: true)
     }
 
+    /// An embedding with a given (e.g. loaded) table (V, C).
+    public init(weight: Tensor) {
+        self.weight = weight
+    }
+
     public func callAsFunction(_ ids: [Int32], shape: [Int]) -> Tensor { embedding(weight, ids: ids, shape: shape) }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] { [(name: "weight", tensor: weight)] }

@@ -18,9 +18,12 @@ public enum Gemm {
                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
-        if m >= n || m >= 64 * threads {  // split rows of C (rows of op(A))
-            let step = (m + threads - 1) / threads
-            Parallel.forEach(threads) { t in
+        // More pieces than threads when there is enough work, so that a worker that the OS
+        // descheduled (the cores may be shared) does not hold everyone up.
+        let pieces = work >= 1 << 26 ? 4 * threads : threads
+        if m >= n || m >= 64 * pieces {  // split rows of C (rows of op(A))
+            let step = (m + pieces - 1) / pieces
+            Parallel.forEach(pieces) { t in
                 let r0 = t * step, r1 = min(m, r0 + step)
                 guard r1 > r0 else { return }
                 let aOff = transA ? r0 : r0 * lda
@@ -28,8 +31,8 @@ public enum Gemm {
                        lda: lda, b: b, ldb: ldb, beta: beta, c: c + r0 * ldc, ldc: ldc)
             }
         } else {  // split columns of C (columns of op(B))
-            let step = ((n + threads - 1) / threads + 15) / 16 * 16
-            Parallel.forEach(threads) { t in
+            let step = ((n + pieces - 1) / pieces + 15) / 16 * 16
+            Parallel.forEach(pieces) { t in
                 let c0 = t * step, c1 = min(n, c0 + step)
                 guard c1 > c0 else { return }
                 let bOff = transB ? c0 * ldb : c0

@@ -1,5 +1,10 @@
 // Normalization: LayerNorm (with or without affine, for adaLN), RMSNorm, GroupNorm,
 // and the adaLN modulation x * (1 + scale) + shift.
+//
+// Legend: B batch, T tokens, C channels (the normalized width for LayerNorm and
+// RMSNorm: the last axis), G groups, S positions (everything after C in GroupNorm).
+// layerNorm / rmsNorm: x (..., C) -> (..., C), weight and bias (C).
+// groupNorm: x (B, C, S...) -> same shape, statistics per (B, G), weight and bias (C).
 
 import ReelKernels
 
@@ -14,13 +19,24 @@ public func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 
     if let bias { inputs.append(bias) }
     let out = Tensor.result(x.shape, inputs: inputs) { out in
         withGradOrScratch(x) { dx in
-            rk_layernorm_backward(x.data, out.grad, mean.data, rstd.data, weight?.data, dx,
-                                  weight?.requiresGrad == true ? weight!.grad : nil,
-                                  bias?.requiresGrad == true ? bias!.grad : nil, rows, cols)
+            let px = x.data, g = out.grad, pm = mean.data, pr = rstd.data, w = weight?.data
+            let dw = weight?.requiresGrad == true ? weight!.grad : nil
+            let db = bias?.requiresGrad == true ? bias!.grad : nil
+            if dw == nil && db == nil {  // rows are independent: split them across the cores
+                forEachRowPiece(rows, cols) { r0, n in
+                    rk_layernorm_backward(px + r0 * cols, g + r0 * cols, pm + r0, pr + r0, w, dx + r0 * cols,
+                                          nil, nil, n, cols)
+                }
+            } else {
+                rk_layernorm_backward(px, g, pm, pr, w, dx, dw, db, rows, cols)
+            }
         }
     }
     withExtendedLifetime((mean, rstd)) {
-        rk_layernorm_forward(x.data, out.data, mean.data, rstd.data, weight?.data, bias?.data, rows, cols, eps)
+        let px = x.data, y = out.data, pm = mean.data, pr = rstd.data, w = weight?.data, b = bias?.data
+        forEachRowPiece(rows, cols) { r0, n in
+            rk_layernorm_forward(px + r0 * cols, y + r0 * cols, pm + r0, pr + r0, w, b, n, cols, eps)
+        }
     }
     return out
 }
@@ -63,15 +79,42 @@ public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, 
     if let bias { inputs.append(bias) }
     let out = Tensor.result(x.shape, inputs: inputs) { out in
         withGradOrScratch(x) { dx in
-            rk_groupnorm_backward(x.data, out.grad, mean.data, rstd.data, weight?.data, dx,
-                                  weight?.requiresGrad == true ? weight!.grad : nil,
-                                  bias?.requiresGrad == true ? bias!.grad : nil, b, c, s, groups)
+            let px = x.data, g = out.grad, pm = mean.data, pr = rstd.data, w = weight?.data
+            let dw = weight?.requiresGrad == true ? weight!.grad : nil
+            let db = bias?.requiresGrad == true ? bias!.grad : nil
+            forEachGroupPiece(batch: b, channels: c, spatial: s, groups: groups) { bi, g0, ng in
+                let off = (bi * c + g0 * (c / groups)) * s, ch = g0 * (c / groups)
+                rk_groupnorm_backward(px + off, g + off, pm + bi * groups + g0, pr + bi * groups + g0, w.map { $0 + ch },
+                                      dx + off, dw.map { $0 + ch }, db.map { $0 + ch }, 1, ng * (c / groups), s, ng)
+            }
         }
     }
     withExtendedLifetime((mean, rstd)) {
-        rk_groupnorm_forward(x.data, out.data, mean.data, rstd.data, weight?.data, bias?.data, b, c, s, groups, eps)
+        let px = x.data, y = out.data, pm = mean.data, pr = rstd.data, w = weight?.data, bb = bias?.data
+        forEachGroupPiece(batch: b, channels: c, spatial: s, groups: groups) { bi, g0, ng in
+            let off = (bi * c + g0 * (c / groups)) * s, ch = g0 * (c / groups)
+            rk_groupnorm_forward(px + off, y + off, pm + bi * groups + g0, pr + bi * groups + g0, w.map { $0 + ch },
+                                 bb.map { $0 + ch }, 1, ng * (c / groups), s, ng, eps)
+        }
     }
     return out
+}
+
+/// Runs body(batchIndex, firstGroup, groupCount) over every (batch, group); large tensors
+/// are split by groups across the cores (each piece loops over the batch, so per-channel
+/// weight gradients never have two writers).
+func forEachGroupPiece(batch: Int, channels: Int, spatial: Int, groups: Int, _ body: (Int, Int, Int) -> Void) {
+    let pieces = min(Parallel.threads, groups, batch * channels * spatial / parallelElementwiseGrain)
+    if pieces <= 1 {
+        for bi in 0..<batch { body(bi, 0, groups) }
+        return
+    }
+    let step = (groups + pieces - 1) / pieces
+    Parallel.forEach(pieces) { p in
+        let g0 = p * step
+        guard g0 < groups else { return }
+        for bi in 0..<batch { body(bi, g0, min(step, groups - g0)) }
+    }
 }
 
 /// adaLN modulation: x (B, T, C) * (1 + scale) + shift, scale and shift (B, C).
@@ -117,6 +160,13 @@ public final class LayerNorm: Layer {
         self.eps = eps
     }
 
+    /// A LayerNorm with given (e.g. loaded) weight and bias (C), or nil for no affine.
+    public init(weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) {
+        self.weight = weight
+        self.bias = bias
+        self.eps = eps
+    }
+
     public func callAsFunction(_ x: Tensor) -> Tensor { layerNorm(x, weight: weight, bias: bias, eps: eps) }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
@@ -132,6 +182,12 @@ public final class RMSNorm: Layer {
 
     public init(_ features: Int, eps: Float = 1e-6) {
         weight = Tensor(repeating: 1, shape: [features], requiresGrad: true)
+        self.eps = eps
+    }
+
+    /// An RMSNorm with a given (e.g. loaded) weight (C).
+    public init(weight: Tensor, eps: Float = 1e-6) {
+        self.weight = weight
         self.eps = eps
     }
 
@@ -151,6 +207,14 @@ public final class GroupNorm: Layer {
         self.groups = groups
         weight = Tensor(repeating: 1, shape: [channels], requiresGrad: true)
         bias = Tensor(zeros: [channels], requiresGrad: true)
+        self.eps = eps
+    }
+
+    /// A GroupNorm with given (e.g. loaded) weight and bias (C).
+    public init(groups: Int, weight: Tensor, bias: Tensor, eps: Float = 1e-5) {
+        self.groups = groups
+        self.weight = weight
+        self.bias = bias
         self.eps = eps
     }
 

@@ -7,6 +7,7 @@
 //                     `requiresGrad: true` marks a leaf to differentiate.
 //   Autograd          ops record a graph when an input requiresGrad; `loss.backward()`
 //                     (or `y.backward(seed:)`) ADDS into every leaf's `grad`; `zeroGrad()`.
+//                     The graph and intermediate gradients are freed as backward runs.
 //   Inference         `GradMode.withoutGrad { ... }`: no graph, nothing kept.
 //   RandomState       seeded generator for init, noise and dropout.
 //   Layer protocol    namedParameters() ("attn.qkv.weight", tensor); parameters();
@@ -26,9 +27,11 @@
 //       subsample                                                             Convolution.swift
 //     mseLoss, l1Loss, klDiagonalGaussian                                     Losses.swift
 //   Layers: Linear, LayerNorm, RMSNorm, GroupNorm, Embedding, Conv3d (causal:),
-//     Conv2d, SelfAttention, CrossAttention, FeedForward, DiTBlock,
-//     ResidualConvBlock3d                                                     TransformerBlock.swift
-//   Parallel.forEach / Parallel.threads (REEL_NUM_THREADS) use every core.
+//     Conv2d (each also init(weight:bias:...) for loaded weights), SelfAttention,
+//     CrossAttention, FeedForward, DiTBlock, ResidualConvBlock3d              TransformerBlock.swift
+//   Parallel.forEach / Parallel.threads (REEL_NUM_THREADS) use every core; large
+//   products, activations, norms and im2col are split across them, attention by head.
+//   Tensor buffers are recycled (BufferPool), so repeated passes do not page-fault.
 //
 // Example (inference):
 //   var rng = RandomState(seed: 1)
@@ -42,7 +45,7 @@
 // cpuid before OpenBLAS loads, see COpenBLAS), the elementwise, normalization and
 // softmax kernels of ReelKernels in AVX-512 / AVX2 / SSE clones picked at load time.
 
-/// The engine's build-time description, for benchmarks and `--version` output.
+/// A one-line description of the engine's backends, for benchmarks and `--version` output.
 public enum Engine {
     public static var description: String {
         "ReelNumerics: GEMM \(Gemm.backend); kernels \(Gemm.kernelVectorBits)-bit vectors; \(Parallel.threads) threads"

@@ -12,6 +12,7 @@ extension Tensor {
         }
         shapeCheck(shape.reduce(1, *) == count, "cannot reshape \(self.shape) (\(count) elements) to \(newShape)")
         let view = Tensor(shape: shape, storage: storage, requiresGrad: false)
+        view.isView = true
         // The view shares the gradient buffer, so its backward has nothing to do; the
         // edge keeps the topological order (the parent runs after the view's users).
         view.record(inputs: [self]) { _ in }

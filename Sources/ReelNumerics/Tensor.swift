@@ -10,6 +10,8 @@
 // and no graph is recorded and nothing is kept for a backward pass.
 //
 // A reshape is a view: it shares the data AND the gradient buffer of its input.
+// Gradients of intermediate (non-leaf) tensors are freed once passed on, as in PyTorch;
+// leaves (parameters, inputs marked requiresGrad) keep theirs.
 
 import Foundation
 
@@ -21,26 +23,26 @@ public final class TensorStorage: @unchecked Sendable {
 
     init(count: Int) {
         self.count = count
-        data = .allocate(capacity: max(count, 1))
+        data = BufferPool.shared.allocate(count)
     }
 
     /// The gradient buffer, allocated and zeroed on first use.
     func gradient() -> UnsafeMutablePointer<Float> {
         if let grad { return grad }
-        let g = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        let g = BufferPool.shared.allocate(count)
         g.initialize(repeating: 0, count: max(count, 1))
         grad = g
         return g
     }
 
     func dropGradient() {
-        grad?.deallocate()
+        if let grad { BufferPool.shared.release(grad, count: count) }
         grad = nil
     }
 
     deinit {
-        data.deallocate()
-        grad?.deallocate()
+        BufferPool.shared.release(data, count: count)
+        if let grad { BufferPool.shared.release(grad, count: count) }
     }
 }
 
@@ -71,6 +73,8 @@ public final class Tensor: @unchecked Sendable {
     var parents: [Tensor] = []
     /// Adds this tensor's gradient, through the operation, into its parents' gradients.
     var backwardFn: ((Tensor) -> Void)?
+    /// Whether this tensor shares its storage (and gradient) with the tensor it was made from.
+    var isView = false
 
     public var count: Int { storage.count }
     public var rank: Int { shape.count }
@@ -197,13 +201,26 @@ public final class Tensor: @unchecked Sendable {
                 order.append(node)
             }
         }
+        // Each closure runs once; right after it, the tensors it kept for the backward pass
+        // and the node's own gradient (no longer needed: it has been passed on) are freed,
+        // as PyTorch frees non-leaf gradients, so memory falls as the pass proceeds. A view
+        // keeps its gradient: it is its parent's buffer.
         for node in order.reversed() {
-            node.backwardFn?(node)
-        }
-        for node in order where node.backwardFn != nil || !node.parents.isEmpty {
+            guard let fn = node.backwardFn else { continue }
+            fn(node)
             node.backwardFn = nil
             node.parents = []
+            if node !== self && !node.isView { node.storage.dropGradient() }
         }
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    /// "Tensor(2, 3) [0.1, 0.2, ...]" with at most 8 values.
+    public var description: String {
+        let shown = (0..<min(count, 8)).map { "\(data[$0])" }.joined(separator: ", ")
+        return "Tensor(\(shape.map(String.init).joined(separator: ", "))) [\(shown)\(count > 8 ? ", ..." : "")]"
+            + (requiresGrad ? " requiresGrad" : "")
     }
 }
 

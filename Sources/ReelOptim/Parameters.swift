@@ -15,6 +15,7 @@
 //   try ema.update(params);  try ema.copy(to: params)
 //   var rng = Xoshiro256StarStar(seed: 42);  rng.nextNormal();  rng.fillNormal(buffer)
 //   try saveTrainingCheckpoint(path:, parameters:, optimizer:, ema:, schedule:, rng:, metadata:)
+//   try saveParameters(path:, parameters:, dtype: .bf16); try loadParameters(path:, into:)   // weights only
 //   let ckpt = try TrainingCheckpoint(path:)             // then restoreParameters(into:),
 //                                                         // makeOptimizer(for:), makeEMA(for:), .rng, .schedule
 //

@@ -34,7 +34,9 @@ public struct ClipHeader: Equatable, Sendable {
     public var width: Int
     public var height: Int
     public var fps: Rational
-    /// Number of frames if the writer knew it; 0 otherwise (streams need no count up front).
+    /// Number of frames the clip stores (FRAM records, or latent frames once
+    /// patchified) if the writer knew it; 0 otherwise (streams need no count
+    /// up front). When nonzero, every frame index is below it.
     public var frameCount: Int
     /// Pixels per latent cell along each side (1 for pixels).
     public var spatialFactor: Int
@@ -100,6 +102,9 @@ public struct ClipHeader: Equatable, Sendable {
             throw bad("spatial factor \(spatialFactor) and temporal factor \(temporalFactor) must be at least 1")
         }
         sourceWidth = Int(p.u32(36)); sourceHeight = Int(p.u32(40))
+        guard sourceWidth >= 1 && sourceWidth <= ReelFormat.maxSide && sourceHeight >= 1 && sourceHeight <= ReelFormat.maxSide else {
+            throw bad("source size \(sourceWidth)x\(sourceHeight), expected each side 1 to \(ReelFormat.maxSide)")
+        }
         let fixed = Int(p.u16(44))
         guard fixed >= ClipHeader.fixedSize && fixed <= p.count else { throw bad("fixed size \(fixed) outside 48...\(p.count)") }
         firstFrameAlone = p.u16(46) & 1 != 0
@@ -145,6 +150,9 @@ public struct Frame: @unchecked Sendable {
         guard let h = headers[clip] else {
             throw StreamError.inconsistent(record: recordIndex, problem: "frame \(index) of clip \(clip) comes before that clip's HEAD record")
         }
+        if h.frameCount > 0 && index >= h.frameCount {
+            throw StreamError.inconsistent(record: recordIndex, problem: "frame \(index) of clip \(clip) is beyond the \(h.frameCount) frames its HEAD record declares")
+        }
         if p.count - 8 != h.frameBytes {
             throw StreamError.malformed(record: recordIndex, type: "FRAM",
                                         problem: "frame \(index) has \(p.count - 8) sample bytes, but clip \(clip) is \(h.channels)x\(h.height)x\(h.width) \(h.dtype) = \(h.frameBytes) bytes")
@@ -173,6 +181,9 @@ public struct Frame: @unchecked Sendable {
 /// Layout (48 bytes): 0 u32 clip · 4 u16 dtype · 6 u16 reserved 0 ·
 /// 8 u32 pt · 12 u32 ph · 16 u32 pw · 20 u32 channels · 24 u32 frames T ·
 /// 28 u32 height H · 32 u32 width W · 36 u32 grid t · 40 u32 grid h · 44 u32 grid w.
+/// T = 0 (and grid t = 0) means the number of frames was not known when the
+/// tokens began (a stream needs no count up front, as in HEAD); token t
+/// positions are then bounded only below.
 /// A token holds C·pt·ph·pw values in the order (c, dt, dy, dx), row-major.
 public struct PatchGeometry: Equatable, Sendable {
     public var clip: UInt32
@@ -207,7 +218,7 @@ public struct PatchGeometry: Equatable, Sendable {
             throw bad("patch size \(name) = \(v), expected 1 to \(ReelFormat.maxPatch)")
         }
         guard channels >= 1 && channels <= ReelFormat.maxChannels else { throw bad("\(channels) channels, expected 1 to \(ReelFormat.maxChannels)") }
-        guard width >= 1 && width <= ReelFormat.maxSide && height >= 1 && height <= ReelFormat.maxSide && frames >= 1 else {
+        guard width >= 1 && width <= ReelFormat.maxSide && height >= 1 && height <= ReelFormat.maxSide && frames >= 0 else {
             throw bad("latent size \(frames)x\(height)x\(width) outside the limits")
         }
         guard frames % pt == 0 && height % ph == 0 && width % pw == 0 else {
@@ -292,8 +303,8 @@ public struct TokenBlock: @unchecked Sendable {
         }
         for i in 0..<count {
             let (t, h, w) = position(i)
-            if t < 0 || Int(t) >= g.gridT || h < 0 || Int(h) >= g.gridH || w < 0 || Int(w) >= g.gridW {
-                throw bad("token \(i) is at (t \(t), h \(h), w \(w)), outside the \(g.gridT)x\(g.gridH)x\(g.gridW) patch grid")
+            if t < 0 || (g.frames > 0 && Int(t) >= g.gridT) || h < 0 || Int(h) >= g.gridH || w < 0 || Int(w) >= g.gridW {
+                throw bad("token \(i) is at (t \(t), h \(h), w \(w)), outside the \(g.frames > 0 ? String(g.gridT) : "?")x\(g.gridH)x\(g.gridW) patch grid")
             }
         }
     }

@@ -99,8 +99,11 @@ public final class StreamReader {
         if b.starts(with: [0x52, 0x45, 0x4C, 0x0A]) || b.starts(with: [0x52, 0x45, 0x4C, 0x0D]) {
             return "the first byte was stripped: sent through a 7-bit channel?"
         }
+        if b.starts(with: [0x0A, 0x52, 0x45, 0x4C]) { return "the first byte lost its high bit: sent through a 7-bit channel?" }
         if b.starts(with: [0x8A, 0x52, 0x45, 0x4C, 0x0A]) { return "CR LF became LF: the stream went through a text-mode conversion" }
-        if b.starts(with: [0x8A, 0x52, 0x45, 0x4C, 0x0D, 0x0D, 0x0A]) { return "LF became CR LF: the stream went through a text-mode conversion" }
+        if b.starts(with: [0x8A, 0x52, 0x45, 0x4C, 0x0D, 0x0D, 0x0A]) || b.starts(with: [0x8A, 0x52, 0x45, 0x4C, 0x0D, 0x0A, 0x1A, 0x0D]) {
+            return "LF became CR LF: the stream went through a text-mode conversion"
+        }
         if b.starts(with: [0x4C, 0x45, 0x52, 0x8A]) { return "the signature is byte-swapped" }
         if b.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "this is a PNG image: encode it with reel-encode first" }
         if b.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) { return "this is a .npy file" }
@@ -126,9 +129,6 @@ public final class StreamReader {
         guard length <= UInt64(ReelFormat.maxPayload) else {
             throw StreamError.payloadTooLarge(record: recordIndex, type: type.description, length: length)
         }
-        if type.isCritical && !RecordType.known.contains(type) {
-            throw StreamError.unknownCritical(record: recordIndex, type: type.description)
-        }
         let count = Int(length)
         let payload = Payload(count: count)
         let have = try read(into: payload.base, count: count)
@@ -151,6 +151,11 @@ public final class StreamReader {
             if crc != storedCRC {
                 throw StreamError.checksumMismatch(record: recordIndex, type: type.description, stored: storedCRC, computed: crc)
             }
+        }
+        // After the checksum, so that a damaged type byte reads as corruption,
+        // not as a record from a newer reel.
+        if type.isCritical && !RecordType.known.contains(type) {
+            throw StreamError.unknownCritical(record: recordIndex, type: type.description)
         }
         return Record(type: type, payload: payload)
     }

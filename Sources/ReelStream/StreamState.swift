@@ -31,6 +31,9 @@ public struct StreamState: Sendable {
             if headers[h.clip] != nil {
                 throw StreamError.inconsistent(record: index, problem: "a second HEAD record for clip \(h.clip)")
             }
+            if let g = geometries[h.clip], h.channels != g.channels || h.width != g.width || h.height != g.height || h.dtype != g.dtype {
+                throw StreamError.inconsistent(record: index, problem: "clip \(h.clip)'s header (\(h.channels)x\(h.height)x\(h.width) \(h.dtype)) disagrees with its patch geometry (\(g.channels)x\(g.height)x\(g.width) \(g.dtype))")
+            }
             headers[h.clip] = h
             if !clipOrder.contains(h.clip) { clipOrder.append(h.clip) }
             return .header(h)
@@ -57,6 +60,9 @@ public struct StreamState: Sendable {
             let n = try NoiseLevels(r, index: index)
             if headers[n.clip] == nil && geometries[n.clip] == nil {
                 throw StreamError.inconsistent(record: index, problem: "noise levels for clip \(n.clip) come before that clip's HEAD record")
+            }
+            if let h = headers[n.clip], h.frameCount > 0, n.first + n.levels.count > h.frameCount {
+                throw StreamError.inconsistent(record: index, problem: "noise levels for frames \(n.first)..<\(n.first + n.levels.count) of clip \(n.clip), which has \(h.frameCount) frames")
             }
             return .noise(n)
         case .metadata:

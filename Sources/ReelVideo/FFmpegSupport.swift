@@ -26,6 +26,17 @@ func openError(_ path: String, _ code: Int32, _ what: String) -> MediaError {
 /// error itself with the file name.
 let quietFFmpegLog: Void = reel_av_log_quiet()
 
+/// Process-wide memory setting for tools that stream frames.
+public enum FrameMemory {
+    /// Frames are allocated and freed one after another; glibc's sliding mmap
+    /// threshold would move them onto the heap, where they fragment it and
+    /// memory grows with the length of the clip (measured: 218 MB for 200
+    /// 640x480 frames, 41 MB with this). A fixed threshold keeps frame-sized
+    /// buffers in their own mappings, returned to the system on free.
+    /// Call once at program start.
+    public static func keepFramesInOwnMappings() { reel_fix_mmap_threshold() }
+}
+
 extension FrameRate {
     /// The rate of an FFmpeg rational, approximated to ms precision when its
     /// terms are out of FrameRate's range; nil when it is not positive.

@@ -46,29 +46,29 @@ public enum PaletteQuantizer {
         for k in 0..<32768 where count[k] > 0 {
             bins.append(Bin(key: k, count: count[k], r: sumR[k] / count[k], g: sumG[k] / count[k], b: sumB[k] / count[k]))
         }
-        // Boxes are ranges of `bins`, reordered in place as they split.
-        var boxes: [Range<Int>] = [0..<bins.count]
-        func spread(_ box: Range<Int>) -> (axis: Int, range: Int, weight: Int) {
-            var lo = [255, 255, 255], hi = [0, 0, 0], w = 0
-            for i in box {
-                let c = [bins[i].r, bins[i].g, bins[i].b]
-                for a in 0..<3 { lo[a] = min(lo[a], c[a]); hi[a] = max(hi[a], c[a]) }
-                w += bins[i].count
+        // Boxes are ranges of `bins`, reordered in place as they split; each
+        // keeps its longest axis and split priority (range² × pixels).
+        struct Box { var range: Range<Int>; var axis: Int; var score: Int }
+        func makeBox(_ r: Range<Int>) -> Box {
+            var lo = (255, 255, 255), hi = (0, 0, 0), w = 0
+            for i in r {
+                let b = bins[i]
+                lo = (min(lo.0, b.r), min(lo.1, b.g), min(lo.2, b.b))
+                hi = (max(hi.0, b.r), max(hi.1, b.g), max(hi.2, b.b))
+                w += b.count
             }
-            let ranges = (0..<3).map { hi[$0] - lo[$0] }
+            let ranges = [hi.0 - lo.0, hi.1 - lo.1, hi.2 - lo.2]
             let axis = ranges.firstIndex(of: ranges.max() ?? 0) ?? 0
-            return (axis, ranges[axis], w)
+            let score = r.count > 1 ? ranges[axis] * ranges[axis] * w : 0
+            return Box(range: r, axis: axis, score: score)
         }
+        var boxes: [Box] = [makeBox(0..<bins.count)]
         while boxes.count < colours {
-            var best = -1, bestScore = 0, bestAxis = 0
-            for (n, box) in boxes.enumerated() where box.count > 1 {
-                let sp = spread(box)
-                let score = sp.range * sp.range * sp.weight
-                if sp.range > 0 && score > bestScore { best = n; bestScore = score; bestAxis = sp.axis }
-            }
+            var best = -1, bestScore = 0
+            for (n, box) in boxes.enumerated() where box.score > bestScore { best = n; bestScore = box.score }
             if best < 0 { break }
-            let box = boxes[best]
-            let axis = bestAxis
+            let box = boxes[best].range
+            let axis = boxes[best].axis
             bins[box].sort { a, b in
                 let x = axis == 0 ? a.r : axis == 1 ? a.g : a.b
                 let y = axis == 0 ? b.r : axis == 1 ? b.g : b.b
@@ -80,11 +80,11 @@ public enum PaletteQuantizer {
                 acc += bins[i].count
                 if acc * 2 >= total { cut = min(max(i + 1, box.lowerBound + 1), box.upperBound - 1); break }
             }
-            boxes[best] = box.lowerBound..<cut
-            boxes.append(cut..<box.upperBound)
+            boxes[best] = makeBox(box.lowerBound..<cut)
+            boxes.append(makeBox(cut..<box.upperBound))
         }
         var palette: [(UInt8, UInt8, UInt8)] = []
-        for box in boxes {
+        for box in boxes.map(\.range) {
             var n = 0, r = 0, g = 0, b = 0
             for i in box {
                 n += bins[i].count

@@ -103,7 +103,9 @@ public enum PixelClipDecoder {
                         sink = .single(out, nil)
                     case .mp4, .webm, .gif:
                         let container = VideoContainer(rawValue: format.rawValue) ?? .mp4
-                        let rate = try FrameRate(Int(h.fps.numerator), Int(max(h.fps.denominator, 1)))
+                        guard let rate = try? FrameRate(Int(h.fps.numerator), Int(max(h.fps.denominator, 1))) else {
+                            throw MediaError.malformed(path: "standard input", detail: "clip \(h.clip) has frame rate \(h.fps); a video needs a rate above 0 and at most 1000")
+                        }
                         sink = .video(try VideoWriter(path: out, container: container, width: h.width, height: h.height,
                                                       frameRate: rate, quality: request.quality, comment: comment))
                     }

@@ -15,17 +15,7 @@ public enum PixelFrames {
     public static func frame(_ image: PixelImage, clip: UInt32, index: Int) -> Frame {
         let bytes = image.planeSize * image.channels * image.depth.bytesPerSample
         let f = Frame(clip: clip, index: index, byteCount: bytes)
-        let dst = f.mutableData
-        switch image.samples {
-        case .u8(let a):
-            a.withUnsafeBytes { dst.copyMemory(from: $0) }
-        case .u16(let a):
-            #if _endian(big)
-            a.map { $0.littleEndian }.withUnsafeBytes { dst.copyMemory(from: $0) }
-            #else
-            a.withUnsafeBytes { dst.copyMemory(from: $0) }
-            #endif
-        }
+        image.copyPlanarLittleEndian(into: f.mutableData)
         return f
     }
 
@@ -41,15 +31,9 @@ public enum PixelFrames {
         let n = h.channels * h.height * h.width
         let src = frame.data
         switch h.dtype {
-        case .u8:
-            let a = [UInt8](unsafeUninitializedCapacity: n) { buf, count in
-                _ = buf.initialize(from: src.prefix(n))
-                count = n
-            }
-            return try PixelImage(width: h.width, height: h.height, channels: h.channels, samples: .u8(a))
-        case .u16:
-            let a = (0..<n).map { UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)) }
-            return try PixelImage(width: h.width, height: h.height, channels: h.channels, samples: .u16(a))
+        case .u8, .u16:
+            return try PixelImage(planarLittleEndian: src, width: h.width, height: h.height, channels: h.channels,
+                                  depth: h.dtype == .u8 ? .u8 : .u16)
         case .f32, .f16, .bf16:
             var v = [Float](repeating: 0, count: n)
             for i in 0..<n {

@@ -9,7 +9,7 @@
 import CFFmpeg
 import ReelImage
 
-/// A decoded frame and its time in seconds from the start of the stream.
+/// A decoded frame and its time in seconds from the first frame.
 public struct TimedFrame: Sendable {
     public var image: PixelImage
     public var time: Double
@@ -34,7 +34,8 @@ public final class VideoReader {
     private var scaler: OpaquePointer?
     private let streamIndex: Int32
     private let timeBase: AVRational
-    private let startTime: Int64
+    /// Timestamp of the first decoded frame: time 0 of the clip.
+    private var origin: Int64?
     private var draining = false
     private var ended = false
     private var lastTime: Double?
@@ -77,7 +78,6 @@ public final class VideoReader {
             width = w
             height = h
             timeBase = stream.pointee.time_base
-            startTime = stream.pointee.start_time == reel_av_nopts_value() ? 0 : stream.pointee.start_time
             frameRate = try FrameRate(stream.pointee.avg_frame_rate) ?? FrameRate(stream.pointee.r_frame_rate)
                 ?? (try FrameRate(25))
             statedFrameCount = stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil
@@ -114,13 +114,48 @@ public final class VideoReader {
 
     /// The next frame in decode order, or nil at the end of the stream.
     public func nextFrame() throws -> TimedFrame? {
+        guard let (decoded, time) = try nextDecoded() else { return nil }
+        return TimedFrame(image: try decoded.image(), time: time)
+    }
+
+    /// A decoded frame whose conversion to RGB waits until it is asked for, so
+    /// frames that frame selection drops are never converted.
+    final class DecodedFrame {
+        private var frame: UnsafeMutablePointer<AVFrame>?
+        private var converted: PixelImage?
+        private unowned let reader: VideoReader
+
+        init(frame: UnsafeMutablePointer<AVFrame>, reader: VideoReader) {
+            self.frame = frame
+            self.reader = reader
+        }
+
+        func image() throws -> PixelImage {
+            if let converted { return converted }
+            guard let f = frame else { throw MediaError.malformed(path: reader.path, detail: "frame data missing") }
+            let img = try reader.convert(f)
+            converted = img
+            av_frame_free(&frame)
+            return img
+        }
+
+        deinit { if frame != nil { av_frame_free(&frame) } }
+    }
+
+    /// The next decoded frame (not yet converted) and its time, or nil at the end.
+    func nextDecoded() throws -> (DecodedFrame, Double)? {
         guard !ended, let cc = codec, let fmt = format, let pkt = packet, let frm = frame else { return nil }
         while true {
             var rc = avcodec_receive_frame(cc, frm)
             if rc >= 0 {
-                defer { av_frame_unref(frm) }
                 decodedFrames += 1
-                return TimedFrame(image: try convert(frm), time: timestamp(frm))
+                let time = timestamp(frm)
+                guard let held = av_frame_alloc() else {
+                    av_frame_unref(frm)
+                    throw MediaError.malformed(path: path, detail: "out of memory")
+                }
+                av_frame_move_ref(held, frm)
+                return (DecodedFrame(frame: held, reader: self), time)
             }
             if rc == reel_averror_eof() {
                 ended = true
@@ -162,7 +197,10 @@ public final class VideoReader {
         if ts == reel_av_nopts_value() {
             t = lastTime.map { $0 + frameRate.time(ofFrame: 1) } ?? 0
         } else {
-            t = Double(ts - startTime) * Double(timeBase.num) / Double(timeBase.den)
+            // Times count from the first frame (some files start at 1, or after their audio).
+            let zero = origin ?? ts
+            origin = zero
+            t = Double(ts - zero) * Double(timeBase.num) / Double(timeBase.den)
         }
         if let last = lastTime, t <= last { t = last + frameRate.time(ofFrame: 1) }
         lastTime = t
@@ -170,7 +208,7 @@ public final class VideoReader {
     }
 
     /// Converts a decoded frame to planar RGB through swscale's GBRP output.
-    private func convert(_ frm: UnsafeMutablePointer<AVFrame>) throws -> PixelImage {
+    fileprivate func convert(_ frm: UnsafeMutablePointer<AVFrame>) throws -> PixelImage {
         let fw = frm.pointee.width, fh = frm.pointee.height
         let srcFormat = AVPixelFormat(rawValue: frm.pointee.format)
         guard fw > 0, fh > 0, fw <= Int32(PixelImage.maxSide), fh <= Int32(PixelImage.maxSide) else {
@@ -222,14 +260,15 @@ public final class VideoReader {
     /// Decodes with `selection` applied (start time, frame limit, output rate),
     /// calling `body` for each output frame; stops reading once the limit is
     /// reached. Returns the number of output frames. The start is reached by
-    /// decoding from the beginning, so it is exact for every container.
+    /// decoding from the beginning, so it is exact for every container; frames
+    /// that are not chosen are decoded but never converted to RGB.
     @discardableResult
     public func forEachFrame(_ selection: FrameSelection, _ body: (PixelImage) throws -> Void) throws -> Int {
-        var resampler = FrameResampler<PixelImage>(selection: selection, sourceRate: frameRate)
-        while !resampler.isFinished, let f = try nextFrame() {
-            for out in resampler.push(f.image, time: f.time) { try body(out) }
+        var resampler = FrameResampler<DecodedFrame>(selection: selection, sourceRate: frameRate)
+        while !resampler.isFinished, let (decoded, time) = try nextDecoded() {
+            for out in resampler.push(decoded, time: time) { try body(try out.image()) }
         }
-        for out in resampler.finish() { try body(out) }
+        for out in resampler.finish() { try body(try out.image()) }
         return resampler.emitted
     }
 }

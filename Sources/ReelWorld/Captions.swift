@@ -88,7 +88,7 @@ public enum Captions {
             text += " and " + (article ? "a " : "") + object(second, color: withColor, size: false)
             if withMotion { text += " " + action(second, speed: false) }
         }
-        if withBackground { text += " on a \(scene.background.rawValue) background" }
+        if withBackground { text += " " + scene.background.promptPhrase }
         if withCamera { text += ", camera \(scene.camera == .pansLeft ? "panning left" : "panning right")" }
         return text.replacingAnArticles()
     }

@@ -30,4 +30,8 @@
 // Rendering (SceneRenderer.swift) — SceneRenderer(scene) throws(WorldError);
 //   .renderFrame(i) / .renderFrame(i, into: &buf) -> (H,W,3) RGB u8; .render() -> (T,H,W,3);
 //   .drawnShape(object:frame:).coverage(x:y:) is the drawn area per pixel.
-// Datasets (Dataset.swift) — the clip files reel-synth writes (see reel-synth(1)).
+//   Background.promptPhrase ("at night") and .captionPhrase ("a starry night") are the texts' background words.
+// Clips (Dataset.swift) — SynthClip(datasetSeed:index:width:height:frames:constraints:) is clip i of a
+//   dataset: its seed (SplitMix64.clipSeed), scene, short prompt and detailed caption;
+//   .write(to: StreamWriter, clip:firstSegment:) emits HEAD, text (prompt, caption), meta "scene", FRAM (3,H,W).
+//   reel-synth(1) documents the dataset directory layout.

@@ -125,6 +125,18 @@ public enum Background: String, CaseIterable, Codable, Sendable {
     /// Object colours allowed on this background, in declaration order.
     public var allowedColors: [ObjectColor] { ObjectColor.allCases.filter { allows($0) } }
 
+    /// How a short prompt names the background ("on a white background", "at night").
+    public var promptPhrase: String {
+        switch self {
+        case .black, .white, .gray, .navy, .sand: return "on a \(rawValue) background"
+        case .sky: return "in the sky"
+        case .sunset: return "at sunset"
+        case .night: return "at night"
+        case .checker: return "on a checkered background"
+        case .stripes: return "on a striped background"
+        }
+    }
+
     /// The noun phrase the detailed caption uses ("a plain white wall").
     /// Phrases avoid every other vocabulary word so a caption names only
     /// the scene's own attributes.
@@ -353,6 +365,8 @@ public enum Vocabulary {
         add("blue sky", .background(.sky))
         add("night sky", .background(.night))
         add("starry sky", .background(.night))
+        add("starry night", .background(.night))
+        add("daytime sky", .background(.sky))
         add("sunset sky", .background(.sunset))
         add("checkered background", .background(.checker))
         add("checkerboard background", .background(.checker))

@@ -6,7 +6,9 @@
 // on the CPU with 2 threads on the same shapes (when `import torch` works).
 //
 // Environment: REEL_PEAK_GFLOPS overrides the peak used for ratios (default 470);
-// REEL_BENCH_SKIP_TORCH=1 skips PyTorch (for profiling reel alone).
+// REEL_BENCH_SKIP_TORCH=1 skips PyTorch and REEL_BENCH_SKIP_GEMM=1 the GEMM table
+// (for profiling reel's block alone); REEL_BENCH_BLOCK_ONLY=1 also skips the kernel,
+// convolution and attention figures.
 // PyTorch runs with OMP_WAIT_POLICY=PASSIVE unless set: on a shared machine its
 // spinning OpenMP workers otherwise lose most of their time to other processes
 // (measured 30x slower here), which would flatter reel.
@@ -16,8 +18,10 @@ import ReelNumerics
 
 let peak = Double(ProcessInfo.processInfo.environment["REEL_PEAK_GFLOPS"] ?? "") ?? 470
 
-/// Median seconds of `body` over enough repetitions to run ~`budget` seconds (after warm-up).
-func timeMedian(budget: Double = 1.5, minRuns: Int = 5, _ body: () -> Void) -> Double {
+/// Best (minimum) seconds of `body` over enough repetitions to run ~`budget` seconds, after
+/// a warm-up run. The minimum, not the median: the cores are shared with other work, and
+/// the fastest run is the one least disturbed by it. PyTorch is timed the same way.
+func timeBest(budget: Double = 1.5, minRuns: Int = 5, _ body: () -> Void) -> Double {
     body()
     var times: [Double] = []
     let start = DispatchTime.now().uptimeNanoseconds
@@ -27,7 +31,7 @@ func timeMedian(budget: Double = 1.5, minRuns: Int = 5, _ body: () -> Void) -> D
         times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
     }
     times.sort()
-    return times[times.count / 2]
+    return times[0]
 }
 
 print("bench-engine: \(Engine.description)")
@@ -35,14 +39,89 @@ print("CPU AVX-512: \(Gemm.cpuHasAVX512 ? "yes" : "no"); peak used for ratios: \
 print("")
 print("GEMM (C = A B, row-major, fp32)            GFLOP/s   of peak")
 var rng = RandomState(seed: 1)
-for (m, k, n) in [(1024, 1024, 1024), (320, 192, 576), (320, 192, 768), (320, 768, 192)] {
+let blockOnly = ProcessInfo.processInfo.environment["REEL_BENCH_BLOCK_ONLY"] != nil
+let gemmShapes = ProcessInfo.processInfo.environment["REEL_BENCH_SKIP_GEMM"] != nil || blockOnly ? []
+    : [(1024, 1024, 1024), (320, 192, 576), (320, 192, 768), (320, 768, 192)]
+for (m, k, n) in gemmShapes {
     let a = Tensor(randomNormal: [m, k], using: &rng), b = Tensor(randomNormal: [k, n], using: &rng)
     let c = Tensor(zeros: [m, n])
-    let s = timeMedian(budget: m == 1024 ? 2 : 1) {
+    let s = timeBest(budget: m == 1024 ? 2 : 1) {
         Gemm.sgemm(m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: c.data, ldc: n)
     }
     let gflops = 2 * Double(m * n * k) / s * 1e-9
     print(String(format: "  %4d x %4d x %4d (M x K x N)           %7.1f   %5.1f%%", m, k, n, gflops, 100 * gflops / peak))
+}
+
+// Elementwise kernels: ReelKernels' clone for this CPU vs the same polynomial GELU written
+// as a Swift loop, which Swift compiles for baseline x86-64 (SSE2, 4 lanes at best).
+@inline(__always) func polynomialExp(_ x: Float) -> Float {
+    let xc = min(max(x, -87.3), 88.3)
+    let t = xc * 1.44269504088896341
+    let n = Float(Int32(t + (t >= 0 ? 0.5 : -0.5)))
+    let r = (xc - n * 0.693145751953125) - n * 1.428606765330187e-06
+    var p: Float = 1.9875691500e-4
+    p = p * r + 1.3981999507e-3
+    p = p * r + 8.3334519073e-3
+    p = p * r + 4.1665795894e-2
+    p = p * r + 1.6666665459e-1
+    p = p * r + 5.0000001201e-1
+    p = p * r * r + r + 1
+    return x < -87.3 ? 0 : p * Float(bitPattern: UInt32(bitPattern: (Int32(n) + 127) << 23))
+}
+if !blockOnly {
+    let n = 1 << 20
+    let xs = Tensor(randomNormal: [n], using: &rng), ys = Tensor(zeros: [n])
+    let kernel = timeBest(budget: 0.5) { GradMode.withoutGrad { _ = gelu(xs, approximation: .tanh) } }
+    let px = xs.data, py = ys.data
+    let plain = timeBest(budget: 0.5) {
+        for i in 0..<n {
+            let v = px[i]
+            let u = 2 * 0.7978845608 * (v + 0.044715 * v * v * v)
+            py[i] = 0.5 * v * (1 + (2 / (1 + polynomialExp(-u)) - 1))
+        }
+    }
+    let rows = Tensor(randomNormal: [4096, 256], using: &rng)
+    let ln = timeBest(budget: 0.5) { GradMode.withoutGrad { _ = layerNorm(rows, weight: nil, bias: nil) } }
+    let sm = timeBest(budget: 0.5) { GradMode.withoutGrad { _ = softmax(rows) } }
+    print("")
+    print("Elementwise kernels (\(Gemm.kernelVectorBits)-bit clone, \(Parallel.threads) threads), 1M floats:")
+    print(String(format: "  GELU(tanh)  %6.2f Gelem/s   same math as a Swift loop, 1 core %6.2f Gelem/s   ratio %.1fx",
+                 Double(n) / kernel * 1e-9, Double(n) / plain * 1e-9, plain / kernel))
+    print(String(format: "  LayerNorm   %6.2f Gelem/s   softmax %6.2f Gelem/s (rows of 256)",
+                 Double(n) / ln * 1e-9, Double(n) / sm * 1e-9))
+}
+
+// A video VAE convolution: causal 3x3x3, 64 -> 64 channels, 8 frames of 32x32.
+if !blockOnly {
+    let conv = Conv3d(causal: 64, 64, kernel: (3, 3, 3), rng: &rng)
+    let xc = Tensor(randomNormal: [1, 64, 8, 32, 32], using: &rng, requiresGrad: true)
+    let flops = 2.0 * 64 * 64 * 27 * 8 * 32 * 32
+    let f = timeBest(budget: 1) { GradMode.withoutGrad { _ = conv(xc) } }
+    let fb = timeBest(budget: 1) {
+        conv.zeroGrad()
+        xc.zeroGrad()
+        sum(conv(xc)).backward()
+    }
+    print("")
+    print("CausalConv3d 64->64, 3x3x3, x (1,64,8,32,32) (im2col + sgemm):")
+    print(String(format: "  forward %7.2f ms (%5.1f GFLOP/s)   forward+backward %7.2f ms (%5.1f GFLOP/s)",
+                 f * 1e3, flops / f * 1e-9, fb * 1e3, 3 * flops / fb * 1e-9))
+}
+
+// Fused attention alone: the block's self-attention (320 tokens, 6 heads of 32).
+if !blockOnly {
+    let q = Tensor(randomNormal: [1, 320, 192], using: &rng, requiresGrad: true)
+    let k = Tensor(randomNormal: [1, 320, 192], using: &rng, requiresGrad: true)
+    let v = Tensor(randomNormal: [1, 320, 192], using: &rng, requiresGrad: true)
+    let flops = 4.0 * 320 * 320 * 192
+    let f = timeBest(budget: 1) { GradMode.withoutGrad { _ = scaledDotProductAttention(query: q, key: k, value: v, heads: 6) } }
+    let fb = timeBest(budget: 1) {
+        sum(scaledDotProductAttention(query: q, key: k, value: v, heads: 6)).backward()
+    }
+    print("")
+    print("Fused attention, 320 tokens, 6 heads of 32:")
+    print(String(format: "  forward %6.3f ms (%5.1f GFLOP/s)   forward+backward %6.3f ms (%5.1f GFLOP/s)",
+                 f * 1e3, flops / f * 1e-9, fb * 1e3, 3.5 * flops / fb * 1e-9))
 }
 
 // The default model's block.
@@ -60,16 +139,20 @@ let crossMask = AttentionMask(keyValid: (0..<textTokens).map { $0 < 13 },
                               querySegment: (0..<tokens).map { Int32($0 / (height * width) < 3 ? 0 : 1) },
                               keySegment: (0..<textTokens).map { Int32($0 < 8 ? 0 : 1) })
 
-let fwd = timeMedian {
-    GradMode.withoutGrad { _ = block(x, condition: cond, context: text, rope: rope, crossMask: crossMask) }
-}
 let xg = Tensor(randomNormal: [batch, tokens, c], using: &rng, requiresGrad: true)
 let seed = Tensor(randomNormal: [batch, tokens, c], using: &rng)
-let fwdBwd = timeMedian {
-    block.zeroGrad()
-    let y = block(xg, condition: cond, context: text, rope: rope, crossMask: crossMask)
-    y.backward(seed: seed)
+@MainActor func measureBlock() -> (forward: Double, forwardBackward: Double) {
+    let fwd = timeBest {
+        GradMode.withoutGrad { _ = block(x, condition: cond, context: text, rope: rope, crossMask: crossMask) }
+    }
+    let fwdBwd = timeBest {
+        block.zeroGrad()
+        let y = block(xg, condition: cond, context: text, rope: rope, crossMask: crossMask)
+        y.backward(seed: seed)
+    }
+    return (fwd, fwdBwd)
 }
+let first = measureBlock()
 
 print("")
 print("DiT block: \(tokens) tokens, width \(c), \(heads) heads, MLP x4, adaLN, cross-attention to \(textTokens) x \(textWidth)")
@@ -104,21 +187,26 @@ def block(x, c, ctx):
     h = F.layer_norm(x, (C,), eps=1e-6) * (1 + sc2[:, None]) + s2[:, None]
     return x + g2[:, None] * m["fc2"](F.gelu(m["fc1"](h), approximate="tanh"))
 x = torch.randn(1, T, C); c = torch.randn(1, C); ctx = torch.randn(1, L, CT)
-def median(f, budget=1.5):
+def best(f, budget=1.5):
     f(); ts = []; t0 = time.perf_counter()
     while len(ts) < 5 or (time.perf_counter() - t0 < budget and len(ts) < 1000):
         a = time.perf_counter(); f(); ts.append(time.perf_counter() - a)
-    ts.sort(); return ts[len(ts) // 2]
+    return min(ts)
 with torch.no_grad():
-    fwd = median(lambda: block(x, c, ctx))
+    fwd = best(lambda: block(x, c, ctx))
 xg = x.clone().requires_grad_(True); g = torch.randn(1, T, C)
 def fb():
     m.zero_grad(set_to_none=False); xg.grad = None
     block(xg, c, ctx).backward(g)
-print("%.6f %.6f" % (fwd, median(fb)))
+print("%.6f %.6f" % (fwd, best(fb)))
 """#
 
-func runTorch() -> (Double, Double)? {
+enum TorchTiming {
+    case measured(forward: Double, forwardBackward: Double)
+    case notInstalled, failed, skipped
+}
+
+func runTorch() -> TorchTiming {
     func run(_ args: [String]) -> String? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -134,22 +222,38 @@ func runTorch() -> (Double, Double)? {
         p.waitUntilExit()
         return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
     }
-    if ProcessInfo.processInfo.environment["REEL_BENCH_SKIP_TORCH"] != nil { return nil }
-    guard run(["-c", "import torch"]) != nil else { return nil }
-    guard let line = run(["-c", torchScript]) else { return nil }
+    if ProcessInfo.processInfo.environment["REEL_BENCH_SKIP_TORCH"] != nil { return .skipped }
+    guard run(["-c", "import torch"]) != nil else { return .notInstalled }
+    guard let line = run(["-c", torchScript]) else { return .failed }
     let v = line.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Double($0) }
-    return v.count == 2 ? (v[0], v[1]) : nil
+    return v.count == 2 ? .measured(forward: v[0], forwardBackward: v[1]) : .failed
 }
 
 let torch = runTorch()
+// reel is timed before and after PyTorch and keeps its best, so a change in the
+// machine's load during the run does not favour either side.
+var second = first
+if case .measured = torch { second = measureBlock() }
+let fwd = min(first.forward, second.forward), fwdBwd = min(first.forwardBackward, second.forwardBackward)
 func padded(_ s: String) -> String { s + String(repeating: " ", count: max(0, 17 - s.count)) }
-func row(_ label: String, _ reel: Double, _ torch: Double?) {
-    if let torch {
+func row(_ label: String, _ reel: Double, _ torchSeconds: Double?) {
+    if let torchSeconds {
         print(String(format: "  %@ reel %7.2f ms   PyTorch (CPU, 2 threads) %7.2f ms   reel/PyTorch %.2fx",
-                     padded(label), reel * 1e3, torch * 1e3, reel / torch))
-    } else {
-        print(String(format: "  %@ reel %7.2f ms   PyTorch not installed", padded(label), reel * 1e3))
+                     padded(label), reel * 1e3, torchSeconds * 1e3, reel / torchSeconds))
+        return
     }
+    let why: String
+    switch torch {
+    case .failed: why = "PyTorch is installed but its benchmark script failed"
+    case .skipped: why = "PyTorch skipped (REEL_BENCH_SKIP_TORCH)"
+    default: why = "PyTorch not installed"
+    }
+    print(String(format: "  %@ reel %7.2f ms   %@", padded(label), reel * 1e3, why))
 }
-row("forward", fwd, torch?.0)
-row("forward+backward", fwdBwd, torch?.1)
+if case let .measured(torchForward, torchForwardBackward) = torch {
+    row("forward", fwd, torchForward)
+    row("forward+backward", fwdBwd, torchForwardBackward)
+} else {
+    row("forward", fwd, nil)
+    row("forward+backward", fwdBwd, nil)
+}

@@ -50,10 +50,11 @@ struct ReelDecode: ReelCommand {
         let request = PixelDecodeRequest(output: output, format: chosen, clip: clip, quality: quality,
                                          provenance: Provenance.current(tool: Self.toolName).json)
         let summary = try PixelClipDecoder.decode(reader, request)
-        if summary.skippedFrames > 0 {
+        if summary.skippedFrames > 0 && clip == nil {
             printError("\(Self.toolName): note: passed over \(summary.skippedFrames) frames of other clips (choose one with --clip)")
         }
     }
 }
 
+FrameMemory.keepFramesInOwnMappings()
 ReelDecode.main()

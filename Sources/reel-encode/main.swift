@@ -95,4 +95,5 @@ struct ReelEncode: ReelCommand {
     }
 }
 
+FrameMemory.keepFramesInOwnMappings()
 ReelEncode.main()

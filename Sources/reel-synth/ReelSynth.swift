@@ -145,9 +145,10 @@ struct ReelSynth: ReelCommand {
         } else {
             let writer = try StreamIO.output(tool: Self.toolName)
             try writer.write(Provenance.current(tool: Self.toolName, seed: seed, generated: true).record)
-            for (k, index) in (first..<(first + count)).enumerated() {
+            for index in first..<(first + count) {
                 let c = try clip(index, width: width, height: height)
-                try c.write(to: writer, clip: UInt32(index), firstSegment: UInt32(truncatingIfNeeded: 2 * k))
+                // Segment ids follow the clip index, so runs joined with cat keep them apart.
+                try c.write(to: writer, clip: UInt32(index), firstSegment: UInt32(truncatingIfNeeded: 2 * index))
             }
             try writer.finish()
         }

@@ -45,6 +45,16 @@ final class PNGTests: XCTestCase {
         XCTAssertEqual(img.interleaved8(), bytes)
     }
 
+    func testPlanarLittleEndianBytes() throws {
+        let img = try PixelImage(width: 2, height: 1, channels: 2, samples: .u16([0x0102, 0x0304, 0x0506, 0xFFFE]))
+        var raw = [UInt8](repeating: 0, count: 8)
+        raw.withUnsafeMutableBytes { img.copyPlanarLittleEndian(into: $0) }
+        XCTAssertEqual(raw, [0x02, 0x01, 0x04, 0x03, 0x06, 0x05, 0xFE, 0xFF])
+        let back = try raw.withUnsafeBytes { try PixelImage(planarLittleEndian: $0, width: 2, height: 1, channels: 2, depth: .u16) }
+        XCTAssertEqual(back, img)
+        XCTAssertThrowsError(try raw.withUnsafeBytes { try PixelImage(planarLittleEndian: $0, width: 3, height: 1, channels: 2, depth: .u16) })
+    }
+
     func testDepthConversion() throws {
         let img = try PixelImage(width: 3, height: 1, channels: 1, samples: .u8([0, 128, 255]))
         let wide = img.converted(to: .u16)

@@ -19,6 +19,30 @@ final class ResizeTests: XCTestCase {
         XCTAssertEqual(stretch.sourceWidth, 640)
     }
 
+    /// Bilinear (antialiased triangle) against PyTorch's F.interpolate(antialias=True);
+    /// golden files from make_resize_golden.py.
+    func testBilinearMatchesPyTorch() throws {
+        let (cN, h, w) = (3, 37, 53)
+        var planes = [Float](repeating: 0, count: cN * h * w)  // (C,H,W)
+        for c in 0..<cN {
+            for y in 0..<h {
+                for x in 0..<w { planes[(c * h + y) * w + x] = Float((c * 97 + y * 31 + x * 17 + (x * y) % 13) % 256) }
+            }
+        }
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        for (oh, ow) in [(16, 20), (70, 90), (37, 11)] {
+            let data = try Data(contentsOf: fixtures.appendingPathComponent("resize_bilinear_\(oh)x\(ow).f32"))
+            let golden = data.withUnsafeBytes { raw in (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) } }
+            let size = ImageSize(width: ow, height: oh)
+            let layout = FitLayout.compute(sourceWidth: w, sourceHeight: h, target: size, mode: .stretch)
+            let out = Resampler.resample(planes: planes, width: w, height: h, channels: cN, layout: layout, canvas: size, filter: .bilinear)
+            XCTAssertEqual(out.count, golden.count)
+            let maxDiff = zip(out, golden).map { abs($0 - $1) }.max() ?? .infinity
+            print("bilinear \(w)x\(h) -> \(ow)x\(oh) vs PyTorch: first \(out.prefix(3)) vs \(golden.prefix(3)), max |diff| \(maxDiff)")
+            XCTAssertLessThan(maxDiff, 1e-3)
+        }
+    }
+
     func testSizeParsing() throws {
         XCTAssertEqual(try ImageSize(parsing: "64x48"), ImageSize(width: 64, height: 48))
         for bad in ["64", "x64", "64x", "0x10", "-1x5", "a x b", "20000x10", "64x64x3"] {

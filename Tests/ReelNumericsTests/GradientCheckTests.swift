@@ -18,6 +18,13 @@ final class GradientCheckTests: XCTestCase {
 
     func gradCheck(_ name: String, _ inputs: [Tensor], samples: Int = 12, eps: Float = 1e-2,
                    _ f: ([Tensor]) -> Tensor) {
+        let failures = gradientMismatches(name, inputs, samples: samples, eps: eps, f)
+        XCTAssertTrue(failures.isEmpty, "\(name): \(failures.prefix(5).joined(separator: "; "))")
+    }
+
+    /// The sampled coordinates where numeric and analytic gradients disagree.
+    func gradientMismatches(_ name: String, _ inputs: [Tensor], samples: Int = 12, eps: Float = 1e-2,
+                            _ f: ([Tensor]) -> Tensor) -> [String] {
         let out = f(inputs)
         let r = Tensor(randomNormal: out.shape, using: &rng)
         out.backward(seed: r)
@@ -50,7 +57,19 @@ final class GradientCheckTests: XCTestCase {
             }
         }
         print("gradcheck \(name): max |numeric - analytic| / (1 + |analytic|) = \(maxErr)")
-        XCTAssertTrue(failures.isEmpty, "\(name): \(failures.prefix(5).joined(separator: "; "))")
+        return failures
+    }
+
+    /// The checker itself: an op whose backward is 10% off must be caught.
+    func testCheckerCatchesAWrongGradient() {
+        func badSquare(_ x: Tensor) -> Tensor {
+            let out = Tensor.result(x.shape, inputs: [x]) { out in
+                for i in 0..<x.count { x.grad[i] += out.grad[i] * 2.2 * x.data[i] }  // should be 2 x
+            }
+            for i in 0..<x.count { out.data[i] = x.data[i] * x.data[i] }
+            return out
+        }
+        XCTAssertFalse(gradientMismatches("deliberately wrong square", [randn([10])]) { badSquare($0[0]) }.isEmpty)
     }
 
     func testLinearAlgebraAndShapes() {
@@ -94,7 +113,7 @@ final class GradientCheckTests: XCTestCase {
         gradCheck("attention causal", [randn([1, 6, 8]), randn([1, 6, 8]), randn([1, 6, 8])]) {
             scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], heads: 2, mask: AttentionMask(causal: true))
         }
-        gradCheck("attention long (tiles)", [randn([1, 70, 4]), randn([1, 260, 4]), randn([1, 260, 4])]) {
+        gradCheck("attention long (2 x 2 tiles)", [randn([1, 300, 4]), randn([1, 530, 4]), randn([1, 530, 4])]) {
             scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], heads: 1)
         }
         let rope = RotaryEmbedding3D(headDim: 6, axisDims: (2, 2, 2), positions: RotaryEmbedding3D.gridPositions(frames: 2, height: 1, width: 2))

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import ReelOptim
 
@@ -115,5 +116,32 @@ final class OptimizerUnitTests: XCTestCase {
         try plain.update([p.ref])
         try plain.copy(to: [p.ref])
         XCTAssertEqual(Array(p.value), [Float](repeating: 2, count: 9))
+    }
+}
+
+final class ParameterFileTests: XCTestCase {
+    func testSaveAndLoadWeights() throws {
+        let dir = NSTemporaryDirectory() + "reel-params-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let w = ParameterBuffer(name: "w", shape: [2, 3]), b = ParameterBuffer(name: "b", shape: [3])
+        for i in 0..<6 { w.value[i] = Float(i) + 1.0 / 3.0 }
+        b.value.update(repeating: -2)
+        try saveParameters(path: dir + "/f32.safetensors", parameters: [w.ref, b.ref], metadata: ["model": "t"])
+        try saveParameters(path: dir + "/bf16.safetensors", parameters: [w.ref, b.ref], dtype: .bf16)
+
+        let w2 = ParameterBuffer(name: "w", shape: [2, 3]), b2 = ParameterBuffer(name: "b", shape: [3])
+        XCTAssertEqual(try loadParameters(path: dir + "/f32.safetensors", into: [w2.ref, b2.ref]), ["model": "t"])
+        XCTAssertEqual(Array(w2.value), Array(w.value))
+        XCTAssertEqual(Array(b2.value), Array(b.value))
+        try loadParameters(path: dir + "/bf16.safetensors", into: [w2.ref, b2.ref])
+        for i in 0..<6 { XCTAssertEqual(w2.value[i], w.value[i], accuracy: abs(w.value[i]) / 256) }
+
+        XCTAssertThrowsError(try loadParameters(path: dir + "/f32.safetensors", into: [w2.ref])) { XCTAssertTrue("\($0)".contains("no parameter uses: b"), "\($0)") }
+        XCTAssertNoThrow(try loadParameters(path: dir + "/f32.safetensors", into: [w2.ref], allowUnused: true))
+        let wrong = ParameterBuffer(name: "w", shape: [3, 2])
+        XCTAssertThrowsError(try loadParameters(path: dir + "/f32.safetensors", into: [wrong.ref, b2.ref])) { XCTAssertTrue("\($0)".contains("shape [2, 3]"), "\($0)") }
+        let missing = ParameterBuffer(name: "v", shape: [1])
+        XCTAssertThrowsError(try loadParameters(path: dir + "/f32.safetensors", into: [missing.ref], allowUnused: true))
     }
 }

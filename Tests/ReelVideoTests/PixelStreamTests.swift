@@ -76,6 +76,33 @@ final class PixelStreamTests: XCTestCase {
         }
     }
 
+    func testInputClassificationAndSequenceSelection() throws {
+        for i in 0..<6 { try PNGCodec.write(try image(4, 4, 3, .u8, seed: i), to: dir + "/f_\(i + 1).png") }
+        XCTAssertEqual(try MediaInput.classify(dir + "/f_1.png"), .still(path: dir + "/f_1.png"))
+        guard case .sequence(let s, _) = try MediaInput.classify(dir + "/f_%d.png") else { return XCTFail("a pattern is a sequence") }
+        XCTAssertEqual(s.paths.count, 6, "starts at index 1, the first that exists")
+        guard case .sequence(let d, _) = try MediaInput.classify(dir) else { return XCTFail("a directory is a sequence") }
+        XCTAssertEqual(d.paths, s.paths)
+        XCTAssertThrowsError(try MediaInput.classify(dir + "/none.mp4")) { XCTAssertEqual($0 as? MediaError, .cannotOpen(path: dir + "/none.mp4", reason: "No such file or directory")) }
+        // A sequence plays at the clip rate: at 2 fps, 1 s in is its third file; 3 frames from there.
+        let (s1, b1) = try encode(PixelEncodeRequest(inputs: [dir + "/f_%d.png"], start: 1, frameLimit: 3, rate: try FrameRate(2)))
+        XCTAssertEqual(s1.spans.map { $0.count }, [3])
+        XCTAssertEqual(s1.header.fps, Rational(2))
+        var state = StreamState()
+        var got: [PixelImage] = []
+        let reader = StreamReader(bytes: b1)
+        while let r = try reader.next() {
+            if case .frame(let f) = try state.decode(r, index: reader.recordIndex), let h = state.headers[f.clip] {
+                got.append(try PixelFrames.image(f, header: h))
+            }
+        }
+        XCTAssertEqual(got, try [2, 3, 4].map { try image(4, 4, 3, .u8, seed: $0) })
+        // Without --frames, every file once, at 24 fps by default.
+        let (s2, _) = try encode(PixelEncodeRequest(inputs: [dir]))
+        XCTAssertEqual(s2.spans.map { $0.count }, [6])
+        XCTAssertEqual(s2.header.fps, Rational(24))
+    }
+
     func testVideoThroughStreamKeepsRate() throws {
         let path = dir + "/src.webm"
         let w = try VideoWriter(path: path, container: .webm, width: 32, height: 32, frameRate: try FrameRate(30000, 1001))

@@ -123,6 +123,21 @@ final class VideoTests: XCTestCase {
         XCTAssertLessThan(mean, 200)
     }
 
+    func testConstantRateFromRealFiles() throws {
+        let data = "/usr/share/doc/opencv-doc/examples/data/"
+        guard FileManager.default.fileExists(atPath: data + "tree.avi") else { throw XCTSkip("opencv-doc examples not installed") }
+        // Megamind.avi's first frame is stamped 1 and its last has no timestamp: still 270 frames at 2997/125.
+        let mega = try VideoReader(path: data + "Megamind.avi")
+        XCTAssertEqual(mega.frameRate, try FrameRate(2997, 125))
+        XCTAssertEqual(try mega.forEachFrame(try FrameSelection()) { _ in }, 270)
+        // tree.avi holds 68 frames spread over 444 slots of 1/15 s (29.6 s): a constant-rate clip repeats
+        // each frame until the next, giving 444 frames; at 5 fps, 148.
+        let tree = try VideoReader(path: data + "tree.avi")
+        XCTAssertEqual(try tree.forEachFrame(try FrameSelection()) { _ in }, 444)
+        XCTAssertEqual(tree.decodedFrames, 68)
+        XCTAssertEqual(try VideoReader(path: data + "tree.avi").forEachFrame(try FrameSelection(rate: FrameRate(5))) { _ in }, 148)
+    }
+
     // MARK: malformed and impossible inputs: thrown errors naming the file
 
     func assertOpenFails(_ name: String, _ bytes: [UInt8]?, contains: String, file: StaticString = #filePath, line: UInt = #line) {

@@ -62,7 +62,11 @@ final class VocabularyTests: XCTestCase {
         for m in Motion.allCases { XCTAssertEqual(Vocabulary.term(for: m.progressive), .motion(m)) }
         for s in Speed.allCases { XCTAssertEqual(Vocabulary.term(for: s.rawValue), .speed(s)) }
         for c in Camera.allCases { XCTAssertEqual(Vocabulary.term(for: c.rawValue), .camera(c)) }
-        for b in Background.allCases { XCTAssertEqual(Vocabulary.term(for: "\(b.rawValue) background"), .background(b)) }
+        for b in Background.allCases {
+            XCTAssertEqual(Vocabulary.term(for: "\(b.rawValue) background"), .background(b))
+            XCTAssertEqual(Vocabulary.terms(in: b.promptPhrase), [.background(b)], b.promptPhrase)
+            XCTAssertEqual(Vocabulary.terms(in: b.captionPhrase), [.background(b)], b.captionPhrase)
+        }
     }
 
     func testColourRule() {

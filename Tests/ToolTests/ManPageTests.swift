@@ -45,6 +45,7 @@ final class ManPageTests: XCTestCase {
             for (i, line) in lines.enumerated() where line.hasPrefix(".TP") && i + 1 < lines.count {
                 documented.formUnion(Self.longOptions(inRoff: lines[i + 1]))
             }
+            _ = try Tools.path(tool)
             let help = try Tools.sh("\(tool) --help")
             XCTAssertEqual(help.status, 0, "\(tool) --help: \(help.stderr)")
             let shown = Self.longOptions(inRoff: help.out)

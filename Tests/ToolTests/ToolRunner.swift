@@ -14,10 +14,21 @@ enum Tools {
         }
         for config in ["debug", "release"] {
             let dir = packageRoot.appendingPathComponent(".build/\(config)")
-            if FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("reel-inspect").path) { return dir }
+            if allTools.contains(where: { FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent($0).path) }) {
+                return dir
+            }
         }
         return nil
     }()
+
+    /// With REEL_BIN set (as `make test` does), a missing binary is a failure, not a skip.
+    static var required: Bool { !(ProcessInfo.processInfo.environment["REEL_BIN"] ?? "").isEmpty }
+
+    struct Missing: Error, CustomStringConvertible { var description: String }
+
+    static func unavailable(_ message: String) -> Error {
+        required ? Missing(description: message) : XCTSkip(message)
+    }
 
     /// The reel tools that exist in this package (one folder Sources/reel-*).
     static var allTools: [String] {
@@ -27,9 +38,9 @@ enum Tools {
     }
 
     static func path(_ tool: String) throws -> String {
-        guard let dir = binDir else { throw XCTSkip("reel binaries not built: run `swift build` (or set REEL_BIN)") }
+        guard let dir = binDir else { throw unavailable("reel binaries not built: run `swift build` (or set REEL_BIN)") }
         let p = dir.appendingPathComponent(tool).path
-        guard FileManager.default.isExecutableFile(atPath: p) else { throw XCTSkip("\(tool) is not built in \(dir.path)") }
+        guard FileManager.default.isExecutableFile(atPath: p) else { throw unavailable("\(tool) is not built in \(dir.path)") }
         return p
     }
 
@@ -43,7 +54,7 @@ enum Tools {
     /// Runs a bash pipeline with the tools' directory first on PATH.
     @discardableResult
     static func sh(_ script: String, stdin: Data? = nil, cwd: URL? = nil) throws -> Result {
-        guard let dir = binDir else { throw XCTSkip("reel binaries not built: run `swift build` (or set REEL_BIN)") }
+        guard let dir = binDir else { throw unavailable("reel binaries not built: run `swift build` (or set REEL_BIN)") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["-o", "pipefail", "-c", script]

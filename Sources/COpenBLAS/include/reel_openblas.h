@@ -38,6 +38,10 @@ int reel_cpu_has_avx512(void);
 void reel_sgemm(int transA, int transB, int m, int n, int k, float alpha,
                 const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
+/// The portable fallback itself (used when OpenBLAS cannot be loaded; exposed for tests).
+void reel_sgemm_portable(int transA, int transB, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
+
 #ifdef __cplusplus
 }
 #endif

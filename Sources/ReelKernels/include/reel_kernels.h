@@ -5,7 +5,7 @@
 // clang's target_clones; the dynamic loader picks one per CPU (an ifunc), so one
 // binary takes the AVX-512 path on CPUs that have it and still runs on those that
 // don't. exp, tanh, sigmoid and erf are polynomial approximations inlined into the
-// loops (no libm calls): exp has relative error < 2e-7 on [-87, 88] and returns 0
+// loops (no libm calls): exp has relative error < 4e-7 (measured 2.9e-7) on [-87, 88] and returns 0
 // below -87.3 (so exp(-inf) = 0, as masking needs); erf's absolute error < 1.5e-7.
 //
 // Conventions: row-major; `rows` x `cols` matrices with contiguous rows; "backward"

@@ -1,0 +1,39 @@
+// reel-patchify: a stream of frames in, the same stream with spacetime patch tokens out.
+import ArgumentParser
+import ReelCLI
+import ReelPatch
+import ReelStream
+
+@main
+struct Patchify: ReelCommand {
+    static let toolName = "reel-patchify"
+    static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Cut each clip's frames into spacetime patch tokens with (t,h,w) positions.",
+        discussion: """
+            Reads a reel(5) stream on standard input and writes it to standard output with \
+            each clip's FRAM records replaced by a PTCH record and one TOKS record per group \
+            of PT frames. Every other record passes through unchanged and in order.
+            The default patch 1x2x2: PT = 1 keeps any latent length valid (a causal VAE \
+            encodes the first frame alone, so clips have 1 + n*k latent frames); 2x2 is the \
+            spatial patch of DiT and Sora.
+            """,
+        version: reelVersion)
+
+    @Option(name: .long, help: ArgumentHelp("Patch size in frames x rows x columns, each 1 to 64.", valueName: "PTxPHxPW"))
+    var patch: String = PatchSize.standard.description
+
+    func execute() throws {
+        guard let size = PatchSize(parsing: patch) else {
+            throw ToolError.usage("--patch \"\(patch)\" is not a patch size: expected PTxPHxPW with each 1 to \(ReelFormat.maxPatch), e.g. 1x2x2")
+        }
+        let reader = try StreamIO.input(tool: Self.toolName)
+        let writer = try StreamIO.output(tool: Self.toolName)
+        do {
+            try SpacetimePatcher(patch: size).patchifyStream(from: reader, to: writer,
+                                                             provenance: Provenance.current(tool: Self.toolName).record)
+        } catch let e as PatchError {
+            throw ToolError.data(e.description)
+        }
+    }
+}

@@ -1,0 +1,170 @@
+// reel-prompt-expand: a short prompt to a detailed caption and text embeddings
+// on the reel stream. See man/man1/reel-prompt-expand.1.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import ReelCLI
+import ReelStream
+import ReelText
+
+@main
+struct PromptExpand: ReelCommand {
+    static let toolName = "reel-prompt-expand"
+    static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Expand a short prompt into a detailed caption and add both, with their text embeddings, to a reel stream.",
+        discussion: """
+            The prompt is the argument, or standard input when that is text rather than a reel stream. \
+            A reel stream on standard input is copied to standard output with the new records after it, \
+            so several calls chain (one per storyboard segment). The encoder is all-MiniLM-L6-v2; \
+            get it with Scripts/fetch-text-model.sh.
+            """,
+        version: reelVersion)
+
+    @Argument(help: "The prompt, e.g. \"a crimson sphere drifting to the right\" (default: read from standard input).")
+    var prompt: String?
+
+    @Flag(name: .customLong("no-expand"), help: "Embed the prompt verbatim; write no caption.")
+    var noExpand = false
+
+    @Flag(name: .customLong("print"), help: "Print only the detailed caption as text; write no stream.")
+    var printOnly = false
+
+    @Option(name: .customLong("at"), help: ArgumentHelp("Tie the prompt to video frames START..<END (START: runs to the end).", valueName: "START:END"))
+    var at: String?
+
+    @Option(name: .customLong("seed"), help: "Seed of the expansion (default: random, recorded in the stream's provenance).")
+    var seed: UInt64?
+
+    @Option(name: .customLong("text-model"), help: ArgumentHelp("Directory of all-MiniLM-L6-v2 (default: $REEL_TEXT_MODEL, else ~/.cache/reel/all-MiniLM-L6-v2).", valueName: "DIR"))
+    var textModel: String?
+
+    @Option(name: .customLong("max-length"), help: ArgumentHelp("Truncate texts to N tokens, [CLS] and [SEP] included (default: 256).", valueName: "N"))
+    var maxLength: Int?
+
+    func execute() throws {
+        let range = try at.map { s in try wrap { try FrameRange(parsing: s) } } ?? .whole
+        if let n = maxLength, n < 2 || n > 512 {
+            throw ToolError.usage("--max-length \(n) is out of range: expected 2 to 512 tokens")
+        }
+        let promptFromArgument = prompt != nil
+        let text = try prompt ?? readPromptFromStandardInput()
+        guard !text.trimmingWhitespace.isEmpty else {
+            throw ToolError.usage("the prompt is empty: give one as an argument, e.g. reel-prompt-expand \"a red ball bouncing\"")
+        }
+        guard text.utf8.count <= ReelFormat.maxTextBytes else {
+            throw ToolError.data("the prompt is \(text.utf8.count) bytes, more than the limit of \(ReelFormat.maxTextBytes)")
+        }
+
+        // Expand.
+        let usedSeed = seed ?? UInt64.random(in: 0...UInt64.max)
+        var caption: String?
+        if !noExpand {
+            let expansion: PromptExpansion
+            do { expansion = try PromptExpander().expand(text, seed: usedSeed) } catch let e as PromptExpansionError {
+                throw ToolError.data(e.description)
+            }
+            for w in expansion.warnings { printError("\(Self.toolName): warning: \(w)") }
+            caption = expansion.caption
+        }
+        if printOnly {
+            try printLine(caption ?? text)
+            return
+        }
+
+        // Encode.
+        let encoder: SentenceEncoder
+        do {
+            encoder = try SentenceEncoder(directory: try TextModelDirectory.locate(explicit: textModel), maxLength: maxLength)
+        } catch let e as TextError {
+            switch e {
+            case .modelNotFound, .missingModelFile, .cannotRead: throw ToolError.noInput(e.description)
+            default: throw ToolError.data(e.description)
+            }
+        }
+        let writer = try StreamIO.output(tool: Self.toolName)
+
+        // Forward the input stream, if any, noting which segment numbers it uses.
+        var segments = PromptRecords.SegmentCounter()
+        if promptFromArgument && StreamIO.stdinIsStream {
+            let reader = StreamReader(fileDescriptor: 0)
+            var state = StreamState()
+            do {
+                while let record = try reader.next() {
+                    segments.observe(try state.decode(record, index: reader.recordIndex))
+                    try writer.write(record)
+                }
+            } catch StreamError.empty {
+                // Nothing piped in (e.g. </dev/null): start a new stream.
+            }
+        }
+
+        var texts = [EncodedText(text: text, role: .prompt, embedding: encoder.encode(text))]
+        if let caption {
+            texts.append(EncodedText(text: caption, role: .caption, embedding: encoder.encode(caption)))
+        }
+        for r in PromptRecords.records(texts, firstSegment: segments.next, range: range) { try writer.write(r) }
+        try writer.write(Provenance.current(tool: Self.toolName, model: TextModelDirectory.modelID,
+                                            seed: noExpand ? nil : usedSeed, generated: caption != nil).record)
+        try writer.finish()
+    }
+
+    /// The prompt from standard input, which must be text, not a reel stream.
+    func readPromptFromStandardInput() throws -> String {
+        if isatty(0) != 0 {
+            throw ToolError.usage("no prompt: give one as an argument (reel-prompt-expand \"a red ball bouncing\") or pipe text in")
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ToolError.io("cannot read standard input: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            bytes += chunk[0..<n]
+            if bytes.starts(with: ReelFormat.signature.prefix(min(bytes.count, 8))) && bytes.count >= 8 {
+                throw ToolError.usage("standard input is a reel stream, so the prompt must be an argument: ... | reel-prompt-expand \"a red ball bouncing\"")
+            }
+            if bytes.count > ReelFormat.maxTextBytes {
+                throw ToolError.data("the prompt on standard input is more than \(ReelFormat.maxTextBytes) bytes")
+            }
+        }
+        guard let s = String(validating: bytes, as: UTF8.self) else {
+            throw ToolError.data("the prompt on standard input is not UTF-8 text")
+        }
+        return s.trimmingWhitespace
+    }
+
+    /// Writes a line to standard output; a closed pipe ends the tool quietly.
+    func printLine(_ s: String) throws {
+        let bytes = Array((s + "\n").utf8)
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + off, $0.count - off) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { throw StreamError.brokenPipe }
+                throw ToolError.io("cannot write standard output: \(String(cString: strerror(errno)))")
+            }
+            off += n
+        }
+    }
+
+    func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as TextError { throw ToolError.usage(e.description) }
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        var s = Substring(self)
+        while let c = s.first, c.isWhitespace { s.removeFirst() }
+        while let c = s.last, c.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import ReelStream
+import XCTest
+
+/// The pipelines of the README, run with the built tools.
+final class PipelineTests: XCTestCase {
+    var dir: URL!
+    override func setUpWithError() throws { dir = try Tools.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    /// Frames (as raw sample bytes) and headers of a stream file.
+    func frames(_ name: String) throws -> (headers: [ClipHeader], frames: [[UInt8]]) {
+        let bytes = Array(try Data(contentsOf: dir.appendingPathComponent(name)))
+        let reader = StreamReader(bytes: bytes, name: name)
+        var state = StreamState()
+        var headers: [ClipHeader] = [], out: [[UInt8]] = []
+        while let r = try reader.next() {
+            switch try state.decode(r, index: reader.recordIndex) {
+            case let .header(h): headers.append(h)
+            case let .frame(f): out.append(Array(f.data))
+            default: break
+            }
+        }
+        return (headers, out)
+    }
+
+    func run(_ script: String) throws {
+        let r = try Tools.sh(script, cwd: dir)
+        XCTAssertEqual(r.status, 0, "\(script)\n\(r.stderr)")
+        if r.status != 0 { throw Tools.Missing(description: "pipeline failed: \(r.stderr)") }
+    }
+
+    /// PNG -> reel-encode --pixels -> reel-patchify -> reel-unpatchify -> reel-decode gives back the same pixels.
+    func testPNGThroughPatchesAndBackIsExact() throws {
+        for size in ["112x64", "64x64", "64x112"] {
+            try run("reel-synth --seed 3 --size \(size) --frames 1 > synth.reel && reel-decode -o in.png < synth.reel")
+            try run("reel-encode --pixels in.png | reel-patchify | reel-unpatchify | reel-decode -o out.png")
+            try run("reel-encode --pixels in.png > a.reel && reel-encode --pixels out.png > b.reel")
+            let synth = try frames("synth.reel"), a = try frames("a.reel"), b = try frames("b.reel")
+            XCTAssertEqual(a.headers.first?.width, Int(size.split(separator: "x")[0]))
+            XCTAssertEqual(a.frames.count, 1)
+            XCTAssertEqual(a.frames, synth.frames, "\(size): PNG written by reel-decode holds the rendered pixels")
+            XCTAssertEqual(b.frames, a.frames, "\(size): pixels changed on the way through patches")
+        }
+    }
+
+    /// A video through the same pipeline, within H.264's tolerance; frame count and fps kept.
+    func testMP4ThroughPatchesAndBackWithinCodecTolerance() throws {
+        try run("reel-synth --seed 5 --size 64x64 --frames 16 > synth.reel && reel-decode -o in.mp4 < synth.reel")
+        try run("reel-encode --pixels in.mp4 | reel-patchify --patch 2x4x4 | reel-unpatchify | reel-decode -o out.mp4")
+        try run("reel-encode --pixels out.mp4 > back.reel")
+        let synth = try frames("synth.reel"), back = try frames("back.reel")
+        XCTAssertEqual(back.frames.count, 16)
+        XCTAssertEqual(back.headers.first?.fps.value ?? 0, 8, accuracy: 1e-6)
+        var total = 0.0, worst = 0.0
+        for (s, b) in zip(synth.frames, back.frames) {
+            XCTAssertEqual(s.count, b.count)
+            let mae = Double(zip(s, b).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }) / Double(s.count)
+            total += mae
+            worst = max(worst, mae)
+        }
+        let mean = total / Double(back.frames.count)
+        print("MP4 round trip (two H.264 generations, CRF 18): mean abs error \(mean) of 255, worst frame \(worst)")
+        XCTAssertLessThan(mean, 4.0, "mean absolute error per sample, 0-255")
+        XCTAssertLessThan(worst, 8.0)
+    }
+
+    /// Every malformed stream of the corpus makes every stream-reading tool exit
+    /// 65 with `tool: message` on stderr, and writes no output file.
+    func testMalformedCorpusThroughEveryTool() throws {
+        let corpus = Tools.packageRoot.appendingPathComponent("Tests/ReelStreamTests/Fixtures/malformed")
+        let manifest = try String(contentsOf: corpus.appendingPathComponent("MANIFEST"), encoding: .utf8)
+        var cases = 0
+        for line in manifest.split(separator: "\n") where !line.hasPrefix("#") {
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard f.count >= 4 else { continue }
+            let (name, status, fragment) = (f[0], Int32(f[1]) ?? -1, f[3])
+            let input = corpus.appendingPathComponent(name + ".reel").path
+            guard FileManager.default.fileExists(atPath: input) else { XCTFail("corpus file \(name).reel missing"); continue }
+            cases += 1
+            for tool in ["reel-patchify", "reel-unpatchify", "reel-inspect"] {
+                let r = try Tools.sh("\(tool) < '\(input)' > /dev/null", cwd: dir)
+                XCTAssertEqual(r.status, status, "\(tool) on \(name): \(r.stderr)")
+                XCTAssertTrue(r.stderr.hasPrefix("\(tool): "), "\(tool) on \(name): \(r.stderr)")
+                // reel-patchify stops at a token stream's first PTCH record, before the damage.
+                let refusedTokens = tool == "reel-patchify" && r.stderr.contains("is already cut into patches")
+                XCTAssertTrue(r.stderr.contains(fragment) || refusedTokens,
+                              "\(tool) on \(name): expected \"\(fragment)\" in \(r.stderr)")
+            }
+            let r = try Tools.sh("reel-decode -o out.png < '\(input)'", cwd: dir)
+            XCTAssertEqual(r.status, status, "reel-decode on \(name): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("reel-decode: "), "reel-decode on \(name): \(r.stderr)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            XCTAssertEqual(left, [], "reel-decode on \(name) left files behind: \(left)")
+        }
+        XCTAssertGreaterThanOrEqual(cases, 30)
+    }
+
+    /// Malformed media files: a clear message naming the file, status 65 or 66, no output.
+    func testMalformedMediaIsRejectedClearly() throws {
+        let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        try Data(pngSignature + [0, 0, 0, 13]).write(to: dir.appendingPathComponent("truncated.png"))
+        try Data("not a video at all".utf8).write(to: dir.appendingPathComponent("garbage.mp4"))
+        try Data().write(to: dir.appendingPathComponent("empty.png"))
+        for (file, status) in [("truncated.png", Int32(65)), ("garbage.mp4", 65), ("empty.png", 65), ("missing.png", 66)] {
+            let r = try Tools.sh("reel-encode --pixels \(file) > out.reel", cwd: dir)
+            XCTAssertEqual(r.status, status, "\(file): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("reel-encode: ") && r.stderr.contains(file), "\(file): \(r.stderr)")
+        }
+    }
+}
