@@ -59,6 +59,10 @@ clean:
 # on two cores). Real footage comes from opencv-doc's installed sample data.
 .PHONY: vae-model
 VAE_DATA = .build/vae-data
+# Two phases: 2400 steps, then a warm restart of the cosine schedule to 6400 steps.
+VAE_TRAIN = --data $(VAE_DATA)/square --data $(VAE_DATA)/landscape --data $(VAE_DATA)/portrait \
+	--batch 4 --min-frames 9 --frames 17 --lr 8e-4 --seed 1 --checkpoint-every 100 \
+	--checkpoint $(VAE_DATA)/checkpoint.safetensors --out Sources/ReelVAE/Resources/vae-default.safetensors
 vae-model: deps
 	$(SWIFT) build -c release --product reel-synth
 	$(SWIFT) build -c release --product reel-train
@@ -66,6 +70,5 @@ vae-model: deps
 	$(RELEASE)/reel-synth --seed 1 --size 64x64 --frames 17 --count 1600 --out $(VAE_DATA)/square
 	$(RELEASE)/reel-synth --seed 2 --size 112x64 --frames 17 --count 200 --out $(VAE_DATA)/landscape
 	$(RELEASE)/reel-synth --seed 3 --size 64x112 --frames 17 --count 200 --out $(VAE_DATA)/portrait
-	$(RELEASE)/reel-train vae --data $(VAE_DATA)/square --data $(VAE_DATA)/landscape --data $(VAE_DATA)/portrait \
-	  --steps 2400 --batch 4 --min-frames 9 --frames 17 --lr 8e-4 --seed 1 --checkpoint-every 100 \
-	  --checkpoint $(VAE_DATA)/checkpoint.safetensors --out Sources/ReelVAE/Resources/vae-default.safetensors
+	$(RELEASE)/reel-train vae $(VAE_TRAIN) --steps 2400
+	$(RELEASE)/reel-train vae $(VAE_TRAIN) --steps 6400 --resume

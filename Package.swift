@@ -130,6 +130,25 @@ targets += [
 
 // MARK: - Video compression network: ReelVAE, reel-train (issue 5)
 
+// The VAE's convolutions and training loops run hot even in debug builds: -Ounchecked.
+// The shipped default model is a resource (reel_ReelVAE.resources next to the tools).
+targets += [
+    .target(name: "ReelVAE", dependencies: ["ReelNumerics", "ReelOptim", "ReelSafetensors", "ReelStream",
+                                            "ReelImage", "ReelVideo"],
+            resources: [.copy("Resources/vae-default.safetensors"), .copy("Resources/vae-default.json")],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-train", dependencies: ["ReelVAE", "ReelCLI", argumentParser]),
+    .executableTarget(name: "bench-vae", dependencies: ["ReelVAE", "ReelNumerics"], path: "Sources/bench-vae",
+                      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    // Tests read their Fixtures/ (PyTorch golden values) through #filePath.
+    .testTarget(name: "ReelVAETests", dependencies: ["ReelVAE", "ReelWorld", "ReelNumerics", "ReelOptim",
+                                                    "ReelStream", "ReelSafetensors"], exclude: ["Fixtures"]),
+]
+// reel-encode and reel-decode (declared in the media section) use the VAE for latent frames.
+for target in targets where target.name == "reel-encode" || target.name == "reel-decode" {
+    target.dependencies.append("ReelVAE")
+}
+
 // MARK: - Benchmarks (make bench; never part of the tests)
 
 let package = Package(

@@ -1,10 +1,13 @@
-// reel-decode: a pixel-frame reel stream on stdin to PNG, a PNG sequence, MP4,
-// WebM or GIF. The work is in ReelVideo's PixelClipDecoder; see man/man1/reel-decode.1.
+// reel-decode: a reel stream of latent or pixel frames on stdin to PNG, a PNG
+// sequence, MP4, WebM or GIF. Latent clips go through ReelVAE's LatentClipDecoder
+// (latent -> pixel frames), joined by a pipe to ReelVideo's PixelClipDecoder, so long
+// videos stream; see man/man1/reel-decode.1.
 
 import ArgumentParser
 import ReelCLI
 import ReelImage
 import ReelStream
+import ReelVAE
 import ReelVideo
 
 extension MediaError: ReportableError {
@@ -18,12 +21,39 @@ extension MediaError: ReportableError {
     }
 }
 
+extension VAEError: ReportableError {
+    public var exitStatus: Int32 {
+        if case .cannotOpen = self { return ExitStatus.noInput }
+        return ExitStatus.dataError
+    }
+}
+
+extension LatentStreamError: ReportableError {
+    public var exitStatus: Int32 { ExitStatus.dataError }
+}
+
+/// The network for latent clips, loaded when the first one arrives.
+final class NetworkChoice {
+    let path: String?
+    var loaded: CausalVideoVAE?
+    init(path: String?) { self.path = path }
+
+    func network(for header: ClipHeader) throws -> CausalVideoVAE {
+        let vae = try loaded ?? DefaultVAE.resolve(path)
+        loaded = vae
+        guard header.model.isEmpty || header.model == vae.config.id else {
+            throw LatentStreamError.badClip("clip \(header.clip)'s latents were made by the network \(header.model), but this one is \(vae.config.id) (choose that network with --model)")
+        }
+        return vae
+    }
+}
+
 struct ReelDecode: ReelCommand {
     static let toolName = "reel-decode"
     static let configuration = CommandConfiguration(
         commandName: "reel-decode",
-        abstract: "Decode a pixel-frame reel stream from standard input to PNG, a PNG sequence, MP4, WebM or GIF.",
-        discussion: "The output is written whole or not at all. Latent streams need the video compression network, not yet available.",
+        abstract: "Decode a reel stream of latent or pixel frames from standard input to PNG, a PNG sequence, MP4, WebM or GIF.",
+        discussion: "Latent frames are decoded by the network that made them (the shipped VAE, or --model). The output is written whole or not at all.",
         version: reelVersion)
 
     @Option(name: [.short, .long], help: ArgumentHelp("Output: file.png, out_%04d.png, a directory, .mp4, .webm or .gif.", valueName: "output"))
@@ -38,6 +68,9 @@ struct ReelDecode: ReelCommand {
     @Option(help: ArgumentHelp("Constant quality (CRF) for MP4 (0-51, default 18) or WebM (0-63, default 24); lower is better.", valueName: "crf"))
     var quality: Int?
 
+    @Option(help: ArgumentHelp("The video compression network for latent frames: weights (.safetensors, config .json beside them); default: the shipped one.", valueName: "path"))
+    var model: String?
+
     func execute() throws {
         var chosen: DecodeFormat?
         if let f = format {
@@ -49,7 +82,14 @@ struct ReelDecode: ReelCommand {
         let reader = try StreamIO.input(tool: Self.toolName)
         let request = PixelDecodeRequest(output: output, format: chosen, clip: clip, quality: quality,
                                          provenance: Provenance.current(tool: Self.toolName).json)
-        let summary = try PixelClipDecoder.decode(reader, request)
+        let choice = NetworkChoice(path: model)
+        var decoded: PixelDecodeSummary?
+        try PipedStream.run(producer: { pixelWriter in
+            try LatentClipDecoder(resolve: choice.network(for:)).run(reader, to: pixelWriter)
+        }, consumer: { pixelReader in
+            decoded = try PixelClipDecoder.decode(pixelReader, request)
+        })
+        guard let summary = decoded else { throw ToolError.software("the pixel decoder returned nothing") }
         if summary.skippedFrames > 0 && clip == nil {
             printError("\(Self.toolName): note: passed over \(summary.skippedFrames) frames of other clips (choose one with --clip)")
         }

@@ -1,10 +1,13 @@
 // reel-encode: media (PNG, PNG sequence, video) to a reel stream on stdout.
-// The work is in ReelVideo's PixelClipEncoder; see man/man1/reel-encode.1.
+// The work is in ReelVideo's PixelClipEncoder (media -> pixel frames) and, in the
+// default latent mode, ReelVAE's LatentClipEncoder (pixel frames -> latent frames),
+// joined by a pipe so long videos stream; see man/man1/reel-encode.1.
 
 import ArgumentParser
 import ReelCLI
 import ReelImage
 import ReelStream
+import ReelVAE
 import ReelVideo
 
 extension MediaError: ReportableError {
@@ -18,19 +21,36 @@ extension MediaError: ReportableError {
     }
 }
 
+extension VAEError: ReportableError {
+    public var exitStatus: Int32 {
+        if case .cannotOpen = self { return ExitStatus.noInput }
+        return ExitStatus.dataError
+    }
+}
+
+extension LatentStreamError: ReportableError {
+    public var exitStatus: Int32 { ExitStatus.dataError }
+}
+
 struct ReelEncode: ReelCommand {
     static let toolName = "reel-encode"
     static let configuration = CommandConfiguration(
         commandName: "reel-encode",
         abstract: "Encode PNGs, PNG sequences and videos into a reel stream on standard output.",
         discussion: """
-            With --pixels, frames are stored as RGB pixels (u8, or u16 for 16-bit PNGs). \
-            Latent encoding (the default once the video compression network exists) is not yet available.
+            By default frames go through the video compression network (the shipped VAE, or \
+            --model) and are stored as latent frames: the first frame alone, then one latent \
+            frame per 4 frames, each 1/8 of the size with 16 channels (any size and length; the \
+            size is padded to a multiple of 8 and cropped back on decoding). With --pixels, \
+            frames are stored as RGB pixels (u8, or u16 for 16-bit PNGs).
             """,
         version: reelVersion)
 
-    @Flag(help: "Store pixel frames (required until the video compression network exists).")
+    @Flag(help: "Store pixel frames instead of latent frames.")
     var pixels = false
+
+    @Option(help: ArgumentHelp("The video compression network: weights (.safetensors, config .json beside them); default: the shipped one.", valueName: "path"))
+    var model: String?
 
     @Option(help: ArgumentHelp("Frame size of the clip (default: the first input's size).", valueName: "WxH"))
     var size: String?
@@ -63,9 +83,7 @@ struct ReelEncode: ReelCommand {
     var inputs: [String] = []
 
     func execute() throws {
-        guard pixels else {
-            throw ToolError.usage("latent encoding needs the video compression network (VAE), which is not yet available; use --pixels to encode pixel frames")
-        }
+        if pixels, model != nil { throw ToolError.usage("--model chooses the network for latent frames; it does not go with --pixels") }
         guard !inputs.isEmpty else { throw ToolError.usage("no input: name a PNG, a PNG sequence or a video (see reel-encode --help)") }
         guard let fitMode = FitMode(rawValue: fit) else {
             throw ToolError.usage("--fit \(fit) is not a fit mode: expected crop, pad or stretch")
@@ -89,8 +107,20 @@ struct ReelEncode: ReelCommand {
         }
         let request = PixelEncodeRequest(inputs: inputs, size: clipSize, fit: fitMode, filter: resampling, start: start,
                                          frameLimit: frames, rate: rate, placements: at, depth: sampleDepth, clip: clip)
+        guard !pixels else {
+            let writer = try StreamIO.output(tool: Self.toolName)
+            try PixelClipEncoder.encode(request, to: writer, provenance: .current(tool: Self.toolName))
+            try writer.finish()
+            return
+        }
+        let vae = try DefaultVAE.resolve(model)
         let writer = try StreamIO.output(tool: Self.toolName)
-        try PixelClipEncoder.encode(request, to: writer, provenance: .current(tool: Self.toolName))
+        let provenance = Provenance.current(tool: Self.toolName, model: vae.config.id)
+        try PipedStream.run(producer: { pixelWriter in
+            try PixelClipEncoder.encode(request, to: pixelWriter, provenance: provenance)
+        }, consumer: { pixelReader in
+            try LatentClipEncoder(model: vae).run(pixelReader, to: writer)
+        })
         try writer.finish()
     }
 }
