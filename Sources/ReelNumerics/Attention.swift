@@ -57,14 +57,17 @@ public struct AttentionMask: Sendable {
 }
 
 /// Tile sizes: keys in tiles of at most 512; queries in tiles that keep the (queries, keys)
-/// score tile within 128K floats (512 KB, about an L2 cache), at least 64 queries.
-/// A 320-token self-attention is thus one tile per head; long sequences stream.
+/// score tile within `scoreFloats`, at least 64 queries. The forward pass uses small
+/// query tiles (its scores, running output and statistics stay in cache); the backward
+/// pass, with five products per tile, does better with fewer, larger tiles (at most 128K
+/// floats, 512 KB): a 320-token self-attention is one backward tile per head.
 let attentionKeyTile = 512
-let attentionScoreTileFloats = 1 << 17
+let attentionForwardScoreFloats = 1 << 14
+let attentionBackwardScoreFloats = 1 << 17
 
-func attentionTiles(tq: Int, tk: Int) -> (queries: Int, keys: Int) {
+func attentionTiles(tq: Int, tk: Int, scoreFloats: Int = attentionBackwardScoreFloats) -> (queries: Int, keys: Int) {
     let bk = max(1, min(attentionKeyTile, tk))
-    let bq = max(1, min(tq, max(64, attentionScoreTileFloats / bk)))
+    let bq = max(1, min(tq, max(64, scoreFloats / bk)))
     return (bq, bk)
 }
 
@@ -89,7 +92,7 @@ public func scaledDotProductAttention(query q: Tensor, key k: Tensor, value v: T
         attentionBackward(q: q, k: k, v: v, out: out, lse: lse, heads: heads, mask: mask, scale: sc)
     }
     let pq = q.data, pk = k.data, pv = v.data, po = out.data, pl = lse.data
-    let (bq, bk) = attentionTiles(tq: tq, tk: tk)
+    let (bq, bk) = attentionTiles(tq: tq, tk: tk, scoreFloats: attentionForwardScoreFloats)
     defer { withExtendedLifetime(lse) {} }
     Parallel.forEach(bsz * heads) { bh in
         let b = bh / heads, h = bh % heads
