@@ -38,7 +38,7 @@ text-model:
 
 test: deps text-model
 	$(SWIFT) build -c release
-	REEL_BIN=$(CURDIR)/$(RELEASE) $(SWIFT) test
+	REEL_BIN=$(CURDIR)/$(RELEASE) $(SWIFT) test --disable-swift-testing
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7

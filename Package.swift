@@ -35,7 +35,9 @@ targets += [
 
 // End-to-end tests of the built tools in shell pipelines, and man pages against --help.
 targets += [
-    .testTarget(name: "ToolTests", dependencies: ["ReelStream"]),
+    // Depending on the tools makes `swift test` build them.
+    .testTarget(name: "ToolTests", dependencies: ["ReelStream", "reel-encode", "reel-decode", "reel-patchify",
+                                                  "reel-unpatchify", "reel-inspect", "reel-synth", "reel-prompt-expand"]),
 ]
 
 // MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)

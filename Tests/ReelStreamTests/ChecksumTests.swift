@@ -12,16 +12,19 @@ final class ChecksumTests: XCTestCase {
 
     func testHardwareAndPortableAgreeOnOddLengthsAndOffsets() {
         var rng = SystemRandomNumberGenerator()
-        let data = (0..<5000).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let data = (0..<200_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
         data.withUnsafeBytes { all in
-            for (start, length) in [(0, 0), (1, 1), (3, 7), (5, 64), (7, 4093), (0, 5000)] {
+            // Lengths below, at and above the three-lane blocks (3 x 8192 bytes), at odd offsets.
+            for (start, length) in [(0, 0), (1, 1), (3, 7), (5, 64), (7, 4093), (0, 5000), (0, 24576), (3, 24575),
+                                    (1, 24577), (5, 49152 + 13), (0, 200_000), (7, 199_990)] {
                 let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
                 XCTAssertEqual(CRC32C.update(0, slice), CRC32C.portable(0, slice), "at \(start)+\(length)")
             }
             // Incremental equals one-shot.
             let a = UnsafeRawBufferPointer(rebasing: all[0..<1234])
-            let b = UnsafeRawBufferPointer(rebasing: all[1234..<5000])
+            let b = UnsafeRawBufferPointer(rebasing: all[1234..<200_000])
             XCTAssertEqual(CRC32C.update(CRC32C.update(0, a), b), CRC32C.update(0, all))
+            XCTAssertEqual(CRC32C.update(CRC32C.update(0, a), b), CRC32C.portable(0, all))
         }
     }
 }
