@@ -146,9 +146,13 @@ targets += [
     .testTarget(name: "ReelVAETests", dependencies: ["ReelVAE", "ReelWorld", "ReelNumerics", "ReelOptim",
                                                     "ReelStream", "ReelSafetensors"], exclude: ["Fixtures"]),
 ]
-// reel-encode and reel-decode (declared in the media section) use the VAE for latent frames.
+// reel-encode and reel-decode (declared in the media section) use the VAE for latent frames;
+// ToolTests checks reel-train's man page against its --help, so `swift test` builds it too.
 for target in targets where target.name == "reel-encode" || target.name == "reel-decode" {
     target.dependencies.append("ReelVAE")
+}
+for target in targets where target.name == "ToolTests" {
+    target.dependencies.append("reel-train")
 }
 
 // MARK: - Benchmarks (make bench; never part of the tests)
