@@ -39,6 +39,10 @@ public struct VAETrainingOptions: Sendable {
     public var resume = false
     /// Stop after this many seconds of training (0: no limit); the schedule still spans `steps`.
     public var timeLimit: Double = 0
+    /// A continued run (--resume with a longer --steps) warms the learning rate up again,
+    /// linearly over `warmupSteps` from this step (0: no second warm-up); without it the
+    /// jump from the end of one cosine to the middle of a longer one diverges.
+    public var rewarmAt = 0
     /// Stop (checkpoint and export) when this step is reached (0: at `steps`); the
     /// schedule still spans `steps`, so a shorter run is reproducible step for step.
     public var stopAtStep = 0
@@ -60,6 +64,7 @@ public struct VAETrainingOptions: Sendable {
         }
         guard learningRate > 0, learningRate.isFinite else { throw .badInput("--lr is \(learningRate), expected > 0") }
         guard (0...1).contains(realFraction) else { throw .badInput("real fraction \(realFraction), expected 0 to 1") }
+        guard rewarmAt >= 0 else { throw .badInput("--rewarm-at is \(rewarmAt), expected 0 or a step") }
         guard holdOutEvery >= 2 else { throw .badInput("hold-out interval \(holdOutEvery), expected at least 2") }
         guard !dataDirectories.isEmpty || realDirectory != nil else { throw .badInput("no training data: give --data DIR") }
     }
@@ -235,7 +240,11 @@ public final class VAETrainer {
                 throw VAEError.badInput("training diverged at step \(step) (loss \(mse)); lower --lr")
             }
             _ = clipGradientNorm(refs, maxNorm: o.gradientClip)
-            try optimizer.step(refs, learningRate: schedule.learningRate(atStep: step))
+            var lr = schedule.learningRate(atStep: step)
+            if o.rewarmAt > 0 && step >= o.rewarmAt {
+                lr *= min(1, Double(step - o.rewarmAt + 1) / Double(max(1, o.warmupSteps)))
+            }
+            try optimizer.step(refs, learningRate: lr)
             try ema.update(refs)
             lossAverage = step == firstStep ? mse : 0.95 * lossAverage + 0.05 * mse
             let elapsed = Date().timeIntervalSince(start)

@@ -97,6 +97,9 @@ struct TrainVAE: ReelCommand {
     @Option(help: "Stop after this many seconds (the schedule still spans --steps; 0: no limit).")
     var timeLimit: Double = 0
 
+    @Option(help: "Warm the learning rate up again over 100 steps from this step (for a run continued with a longer --steps).")
+    var rewarmAt = 0
+
     @Option(help: "Stop at this step, keeping the schedule of --steps (0: run all --steps).")
     var stopAt = 0
 
@@ -123,6 +126,7 @@ struct TrainVAE: ReelCommand {
         o.resume = resume
         o.timeLimit = timeLimit
         o.stopAtStep = stopAt
+        o.rewarmAt = rewarmAt
         o.outputPath = out
         guard stopAt >= 0 else { throw ToolError.usage("--stop-at \(stopAt) is negative") }
         guard timeLimit >= 0 else { throw ToolError.usage("--time-limit \(timeLimit) is negative") }
