@@ -55,12 +55,12 @@ clean:
 	rm -rf .build
 
 # The shipped video VAE (Sources/ReelVAE/Resources/vae-default.*), made again from
-# scratch with fixed seeds: synthetic datasets, then reel-train vae (about 45 minutes
+# scratch with fixed seeds: synthetic datasets, then reel-train vae (about an hour
 # on two cores). Real footage comes from opencv-doc's installed sample data.
 .PHONY: vae-model
 VAE_DATA = .build/vae-data
-# Two phases: 2400 steps; then the cosine schedule stretched to 5600 steps, continued
-# from the checkpoint with a second warm-up and a lower peak learning rate.
+# Three phases: 2400 steps; then the cosine schedule stretched to 5600 and to 7800
+# steps, each continued from the checkpoint with a second warm-up and a lower peak.
 VAE_TRAIN = --data $(VAE_DATA)/square --data $(VAE_DATA)/landscape --data $(VAE_DATA)/portrait \
 	--batch 4 --min-frames 9 --frames 17 --seed 1 --checkpoint-every 100 \
 	--checkpoint $(VAE_DATA)/checkpoint.safetensors --out Sources/ReelVAE/Resources/vae-default.safetensors
@@ -73,3 +73,4 @@ vae-model: deps
 	$(RELEASE)/reel-synth --seed 3 --size 64x112 --frames 17 --count 200 --out $(VAE_DATA)/portrait
 	$(RELEASE)/reel-train vae $(VAE_TRAIN) --steps 2400 --lr 8e-4
 	$(RELEASE)/reel-train vae $(VAE_TRAIN) --steps 5600 --lr 5e-4 --resume --rewarm-at 2400
+	$(RELEASE)/reel-train vae $(VAE_TRAIN) --steps 7800 --lr 3e-4 --resume --rewarm-at 5600

@@ -7,8 +7,8 @@ import ReelVAE
 import XCTest
 
 final class ShippedModelTests: XCTestCase {
-    /// Measured for the shipped model on these clips: see the print; the floor leaves ~1 dB of slack.
-    static let psnrFloor = 23.5
+    /// Measured for the shipped model on these clips: 24.9 dB (see the print); the floor leaves ~1 dB of slack.
+    static let psnrFloor = 24.0
 
     func shipped() throws -> CausalVideoVAE {
         guard let path = DefaultVAE.path() else {
