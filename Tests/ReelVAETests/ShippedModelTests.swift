@@ -8,7 +8,7 @@ import XCTest
 
 final class ShippedModelTests: XCTestCase {
     /// Measured for the shipped model on these clips: see the print; the floor leaves ~1 dB of slack.
-    static let psnrFloor = 22.5
+    static let psnrFloor = 23.5
 
     func shipped() throws -> CausalVideoVAE {
         guard let path = DefaultVAE.path() else {
