@@ -109,3 +109,61 @@ final class PipelineTests: XCTestCase {
         }
     }
 }
+
+/// The default (latent) mode of reel-encode and reel-decode with the shipped VAE.
+final class LatentPipelineTests: XCTestCase {
+    var dir: URL!
+    override func setUpWithError() throws { dir = try Tools.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    func testVideoThroughLatentsPatchesAndBack() throws {
+        let r = try Tools.sh("""
+            reel-synth --seed 11 --size 64x64 --frames 17 > synth.reel && reel-decode -o in.mp4 --quality 0 < synth.reel \
+            && reel-encode in.mp4 > latents.reel \
+            && reel-patchify < latents.reel | reel-unpatchify | reel-decode -o out.mp4 --quality 0 \
+            && reel-encode --pixels out.mp4 > back.reel
+            """, cwd: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let latents = try PipelineTests.read(dir.appendingPathComponent("latents.reel"))
+        guard let h = latents.headers.first else { return XCTFail("no HEAD in the latent stream") }
+        XCTAssertEqual(h.kind, .latents)
+        XCTAssertEqual(h.spatialFactor, 8)
+        XCTAssertEqual(h.temporalFactor, 4)
+        XCTAssertTrue(h.firstFrameAlone)
+        XCTAssertEqual([h.width, h.height], [8, 8])
+        XCTAssertEqual(latents.frames.count, 5, "17 frames = 1 + 4 x 4 -> 5 latent frames")
+        XCTAssertFalse(h.model.isEmpty, "latents name the model that made them")
+        let synth = try PipelineTests.read(dir.appendingPathComponent("synth.reel"))
+        let back = try PipelineTests.read(dir.appendingPathComponent("back.reel"))
+        XCTAssertEqual(back.frames.count, 17)
+        var se = 0.0, n = 0.0
+        for (a, b) in zip(synth.frames, back.frames) {
+            for (x, y) in zip(a, b) { let d = Double(x) - Double(y); se += d * d; n += 1 }
+        }
+        let psnr = 10 * log10(255 * 255 / (se / max(n, 1)))
+        print("latent round trip of a 64x64 world clip through the shipped VAE: PSNR \(psnr) dB")
+        XCTAssertGreaterThan(psnr, 20, "the shipped VAE reconstructs a world clip")
+    }
+
+    func testMissingModelIsAClearError() throws {
+        let r = try Tools.sh("reel-synth --frames 1 | reel-decode -o x.png && reel-encode --model /nonexistent.safetensors x.png > out.reel", cwd: dir)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.hasPrefix("reel-encode: ") && r.stderr.contains("/nonexistent.safetensors"), r.stderr)
+    }
+}
+
+extension PipelineTests {
+    static func read(_ url: URL) throws -> (headers: [ClipHeader], frames: [[UInt8]]) {
+        let reader = StreamReader(bytes: Array(try Data(contentsOf: url)), name: url.lastPathComponent)
+        var state = StreamState()
+        var headers: [ClipHeader] = [], out: [[UInt8]] = []
+        while let rec = try reader.next() {
+            switch try state.decode(rec, index: reader.recordIndex) {
+            case let .header(h): headers.append(h)
+            case let .frame(f): out.append(Array(f.data))
+            default: break
+            }
+        }
+        return (headers, out)
+    }
+}
