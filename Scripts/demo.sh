@@ -25,8 +25,12 @@ reel-encode --pixels "$out/world.gif" \
   | reel-unpatchify | reel-decode -o "$out/roundtrip.mp4"
 reel-inspect --png "$out/tokens.png" "$out/tokens.reel" | tail -n 12
 
+step "the same clip through the shipped video VAE: 8x smaller in space, 4x in time, and back"
+reel-encode "$out/world.gif" | tee "$out/latents.reel" | reel-decode -o "$out/world-vae.gif"
+reel-inspect "$out/latents.reel" | grep -E '^#2 |frames read'
+
 step "any intermediate stream in numpy"
 reel-inspect --npy "$out/npy" "$out/tokens.reel" > /dev/null
 ls "$out/npy"
 
-printf '\nwrote %s: world.reel, world.gif, tokens.reel, tokens.png, roundtrip.mp4, npy/\n' "$out" >&2
+printf '\nwrote %s: world.reel, world.gif, tokens.reel, tokens.png, roundtrip.mp4, latents.reel, world-vae.gif, npy/\n' "$out" >&2
