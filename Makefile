@@ -15,7 +15,7 @@ RELEASE = .build/release
 all: deps build text-model
 
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+	@missing=""; for p in $(DEB_PACKAGES) $(EXTRA_DEBS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -35,6 +35,10 @@ build: deps
 # ~/.cache/reel; never committed, fetched once.
 text-model:
 	bash Scripts/fetch-text-model.sh
+
+# Real footage (opencv-doc's sample videos and photos, read from /usr/share/doc)
+# for the media tests and the VAE's training recipe.
+test vae-model: EXTRA_DEBS = opencv-doc
 
 test: deps text-model
 	$(SWIFT) build -c release
