@@ -9,10 +9,27 @@
 // pixel clip's T is known, else 0. Latent frame n covers video frames 4n-3...4n
 // (frame 0 alone). A frame size not divisible by s is padded by repeating the edge
 // pixels and cropped back on decoding; a last partial group of frames is completed
-// with copies of the last frame, so decoding gives up to 3 extra frames at the end
-// (the length rounded up to 1 + 4k).
+// with copies of the last frame. So that decoding gives back exactly the frames that
+// went in, the encoder writes a `meta` record with key `source-frames` and value
+// "CLIP FRAMES" (the pixel clip's frame count): before the latent HEAD when the count
+// is known up front, after the clip's last latent frame otherwise (a later one
+// overrides an earlier). The decoder consumes it and drops the padding frames.
 
 import ReelStream
+
+/// The `meta` record that carries a latent clip's source frame count.
+public enum SourceFrames {
+    public static let key = "source-frames"
+    public static func record(clip: UInt32, frames: Int) -> Record {
+        Metadata(key: key, value: "\(clip) \(frames)").record
+    }
+    /// (clip, frames) of a `source-frames` value, nil when malformed.
+    public static func parse(_ value: String) -> (clip: UInt32, frames: Int)? {
+        let parts = value.split(separator: " ")
+        guard parts.count == 2, let c = UInt32(parts[0]), let n = Int(parts[1]), n >= 1 else { return nil }
+        return (c, n)
+    }
+}
 
 public enum LatentStreamError: Error, CustomStringConvertible {
     case badClip(String)
@@ -64,6 +81,7 @@ public final class LatentClipEncoder {
                 let enc = try VAEStreamEncoder(model: model, width: lh.width * s, height: lh.height * s, chunkLatents: chunkLatents)
                 open[h.clip] = Open(header: h, encoder: enc)
                 order.append(h.clip)
+                if h.frameCount > 0 { try writer.write(SourceFrames.record(clip: h.clip, frames: h.frameCount)) }
                 try writer.write(lh.record)
             case .frame(let f) where open[f.clip] != nil:
                 guard var o = open[f.clip] else { continue }
@@ -82,6 +100,9 @@ public final class LatentClipEncoder {
         for clip in order {
             guard var o = open[clip] else { continue }
             try write(o.encoder.finish(), clip: clip, open: &o, to: writer)
+            if o.nextPixelFrame != o.header.frameCount && o.nextPixelFrame > 0 {
+                try writer.write(SourceFrames.record(clip: clip, frames: o.nextPixelFrame))
+            }
             open[clip] = nil
         }
     }
@@ -133,9 +154,13 @@ public final class LatentClipDecoder {
         var decoder: VAEStreamDecoder
         var nextLatent = 0
         var nextFrame = 0
+        /// Decoded frames held back: the last latent frame may hold up to 3 padding frames.
+        var pending: [[Float]] = []
     }
     var open: [UInt32: Open] = [:]
     var order: [UInt32] = []
+    /// Source frame counts from `source-frames` meta records, by clip.
+    var sourceFrames: [UInt32: Int] = [:]
 
     public init(chunkLatents: Int = 4, resolve: @escaping (ClipHeader) throws -> CausalVideoVAE) {
         self.resolve = resolve
@@ -159,7 +184,7 @@ public final class LatentClipDecoder {
                 }
                 let ph = ClipHeader(clip: h.clip, kind: .pixels, dtype: .u8, channels: 3, width: h.sourceWidth,
                                     height: h.sourceHeight, fps: h.fps,
-                                    frameCount: CausalVideoVAE.videoFrames(forLatentFrames: h.frameCount))
+                                    frameCount: sourceFrames[h.clip] ?? CausalVideoVAE.videoFrames(forLatentFrames: h.frameCount))
                 let dec = VAEStreamDecoder(model: model, latentWidth: h.width, latentHeight: h.height, chunkLatents: chunkLatents)
                 open[h.clip] = Open(latentHeader: h, pixelHeader: ph, decoder: dec)
                 order.append(h.clip)
@@ -176,13 +201,18 @@ public final class LatentClipDecoder {
                 }
                 try write(o.decoder.push(latent), open: &o, to: writer)
                 open[f.clip] = o
+            case .metadata(let m) where m.key == SourceFrames.key:
+                guard let (clip, n) = SourceFrames.parse(m.value) else {
+                    throw LatentStreamError.badClip("meta record \(SourceFrames.key) = \"\(m.value)\" is not \"CLIP FRAMES\"")
+                }
+                sourceFrames[clip] = n
             default:
                 try writer.write(record)
             }
         }
         for clip in order {
             guard var o = open[clip] else { continue }
-            try write(o.decoder.finish(), open: &o, to: writer)
+            try write(o.decoder.finish(), open: &o, to: writer, last: true)
             open[clip] = nil
         }
     }
@@ -195,9 +225,21 @@ public final class LatentClipDecoder {
         return (0..<(d.count / 2)).map { Float(Float16(bitPattern: UInt16(littleEndian: d.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)))) }
     }
 
-    func write(_ frames: [[Float]], open o: inout Open, to writer: StreamWriter) throws {
+    /// Writes decoded frames, holding the newest 3 back until the clip ends; then
+    /// drops those past the clip's source frame count (the encoder's padding).
+    func write(_ frames: [[Float]], open o: inout Open, to writer: StreamWriter, last: Bool = false) throws {
+        o.pending += frames
+        var ready: [[Float]] = []
+        if last {
+            let limit = sourceFrames[o.pixelHeader.clip].map { max(0, $0 - o.nextFrame) } ?? o.pending.count
+            ready = Array(o.pending.prefix(limit))
+            o.pending = []
+        } else if o.pending.count > 3 {
+            ready = Array(o.pending.prefix(o.pending.count - 3))
+            o.pending.removeFirst(ready.count)
+        }
         let w = o.pixelHeader.width, h = o.pixelHeader.height, fullW = o.decoder.width, fullH = o.decoder.height
-        for f in frames {
+        for f in ready {
             let frame = Frame(clip: o.pixelHeader.clip, index: o.nextFrame, byteCount: 3 * w * h)
             let dst = frame.mutableData
             for c in 0..<3 { for y in 0..<h { for x in 0..<w {

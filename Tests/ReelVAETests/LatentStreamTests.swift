@@ -33,8 +33,9 @@ final class LatentStreamTests: XCTestCase {
         var config = try tinyVAE().config
         config.id = "test-vae"
         let vae = try CausalVideoVAE(config: config, seed: 4)
-        for (w, h, t) in [(30, 20, 7), (64, 48, 9), (8, 8, 1), (41, 17, 2)] {
-            let input = try pixelStream(width: w, height: h, frames: t, frameCount: t)
+        // The frame count known up front (HEAD) and not (0): either way the clip comes back whole, no padding frames.
+        for (w, h, t, announced) in [(30, 20, 7, 7), (64, 48, 9, 9), (8, 8, 1, 1), (41, 17, 2, 2), (30, 20, 7, 0), (16, 16, 6, 0)] {
+            let input = try pixelStream(width: w, height: h, frames: t, frameCount: announced)
             let latentWriter = StreamWriter()
             try LatentClipEncoder(model: vae, chunkLatents: 2).run(StreamReader(bytes: input), to: latentWriter)
             try latentWriter.finish()
@@ -50,7 +51,9 @@ final class LatentStreamTests: XCTestCase {
             XCTAssertEqual([lh.spatialFactor, lh.temporalFactor], [8, 4])
             XCTAssertTrue(lh.firstFrameAlone)
             XCTAssertEqual(lh.model, "test-vae")
-            XCTAssertEqual(lh.frameCount, n)
+            XCTAssertEqual(lh.frameCount, announced == 0 ? 0 : n)
+            let counts = latentRecords.compactMap { if case .metadata(let m) = $0, m.key == SourceFrames.key { m.value } else { nil } }
+            XCTAssertEqual(counts, ["3 \(t)"], "the source frame count travels in one meta record")
             let latentFrames = latentRecords.compactMap { if case .frame(let f) = $0 { f } else { nil } }
             XCTAssertEqual(latentFrames.map(\.index), Array(0..<n), "\(w)x\(h) T=\(t)")
             XCTAssertTrue(latentRecords.contains { if case .text(let s) = $0 { s.text == "red ball" } else { false } })
@@ -65,7 +68,10 @@ final class LatentStreamTests: XCTestCase {
             XCTAssertEqual([ph.width, ph.height, ph.channels], [w, h, 3])
             XCTAssertEqual(ph.kind, .pixels)
             let frames = back.compactMap { if case .frame(let f) = $0 { f } else { nil } }
-            XCTAssertEqual(frames.count, CausalVideoVAE.videoFrames(forLatentFrames: n))
+            XCTAssertEqual(frames.count, t, "\(w)x\(h): \(t) frames in, \(t) out (padding to 1 + 4k dropped)")
+            XCTAssertEqual(frames.map(\.index), Array(0..<t))
+            XCTAssertEqual(ph.frameCount, announced == 0 ? 0 : t)
+            XCTAssertFalse(back.contains { if case .metadata(let m) = $0 { m.key == SourceFrames.key } else { false } })
             XCTAssertEqual(frames.first?.data.count, 3 * w * h)
         }
     }

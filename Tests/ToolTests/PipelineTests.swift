@@ -145,6 +145,16 @@ final class LatentPipelineTests: XCTestCase {
         XCTAssertGreaterThan(psnr, 20, "the shipped VAE reconstructs a world clip")
     }
 
+    /// Lengths that are not 1 + 4k come back with exactly their frames.
+    func testAnyLengthComesBackWithItsFrameCount() throws {
+        for n in [2, 6, 15] {
+            let r = try Tools.sh("reel-synth --seed 4 --frames \(n) | reel-decode -o in.mp4 && reel-encode in.mp4 | reel-patchify"
+                                 + " | reel-unpatchify | reel-decode -o out.mp4 && reel-encode --pixels out.mp4 > back.reel", cwd: dir)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(try PipelineTests.read(dir.appendingPathComponent("back.reel")).frames.count, n)
+        }
+    }
+
     func testMissingModelIsAClearError() throws {
         let r = try Tools.sh("reel-synth --frames 1 | reel-decode -o x.png && reel-encode --model /nonexistent.safetensors x.png > out.reel", cwd: dir)
         XCTAssertNotEqual(r.status, 0)
