@@ -34,9 +34,11 @@ targets += [
 ]
 
 // End-to-end tests of the built tools in shell pipelines, and man pages against --help.
+// ReelTestSupport runs the built tools for every test target that needs them.
 targets += [
+    .target(name: "ReelTestSupport", path: "Sources/ReelTestSupport"),
     // Depending on the tools makes `swift test` build them.
-    .testTarget(name: "ToolTests", dependencies: ["ReelStream", "reel-encode", "reel-decode", "reel-patchify",
+    .testTarget(name: "ToolTests", dependencies: ["ReelStream", "ReelTestSupport", "reel-encode", "reel-decode", "reel-patchify",
                                                   "reel-unpatchify", "reel-inspect", "reel-synth", "reel-prompt-expand"]),
 ]
 
@@ -60,8 +62,9 @@ targets += [
     .executableTarget(name: "reel-unpatchify", dependencies: ["ReelPatch", "ReelCLI", argumentParser], linkerSettings: streamToolsStatic),
     .executableTarget(name: "reel-inspect", dependencies: ["ReelInspect", "ReelCLI", argumentParser], linkerSettings: streamToolsStatic),
     .executableTarget(name: "bench-stream", dependencies: ["ReelStream"], swiftSettings: streamToolsFast),
-    .testTarget(name: "ReelPatchTests", dependencies: ["ReelPatch", "ReelStream", "reel-patchify", "reel-unpatchify"]),
-    .testTarget(name: "ReelInspectTests", dependencies: ["ReelInspect", "ReelPatch", "ReelStream", "ReelImage", "reel-inspect", "reel-patchify"]),
+    .testTarget(name: "ReelPatchTests", dependencies: ["ReelPatch", "ReelStream", "ReelTestSupport", "reel-patchify", "reel-unpatchify"]),
+    .testTarget(name: "ReelInspectTests", dependencies: ["ReelInspect", "ReelPatch", "ReelStream", "ReelImage", "ReelTestSupport",
+                                                         "reel-inspect", "reel-patchify"]),
 ]
 
 // MARK: - Media: PNG, video, encode/decode (issue 2)
@@ -148,8 +151,10 @@ targets += [
 ]
 // reel-encode and reel-decode (declared in the media section) use the VAE for latent frames;
 // ToolTests checks reel-train's man page against its --help, so `swift test` builds it too.
+// ReelMediaCLI: the exit status of each media and VAE error, for those two tools.
+targets.append(.target(name: "ReelMediaCLI", dependencies: ["ReelCLI", "ReelImage", "ReelVAE"]))
 for target in targets where target.name == "reel-encode" || target.name == "reel-decode" {
-    target.dependencies.append("ReelVAE")
+    target.dependencies += ["ReelVAE", "ReelMediaCLI"]
 }
 for target in targets where target.name == "ToolTests" {
     target.dependencies.append("reel-train")

@@ -6,31 +6,10 @@
 import ArgumentParser
 import ReelCLI
 import ReelImage
+import ReelMediaCLI
 import ReelStream
 import ReelVAE
 import ReelVideo
-
-extension MediaError: ReportableError {
-    public var exitStatus: Int32 {
-        switch self {
-        case .cannotOpen: ExitStatus.noInput
-        case .malformed, .unsupported, .tooLarge: ExitStatus.dataError
-        case .writeFailed: ExitStatus.ioError
-        case .invalidArgument: ExitStatus.usage
-        }
-    }
-}
-
-extension VAEError: ReportableError {
-    public var exitStatus: Int32 {
-        if case .cannotOpen = self { return ExitStatus.noInput }
-        return ExitStatus.dataError
-    }
-}
-
-extension LatentStreamError: ReportableError {
-    public var exitStatus: Int32 { ExitStatus.dataError }
-}
 
 /// The network for latent clips, loaded when the first one arrives.
 final class NetworkChoice {

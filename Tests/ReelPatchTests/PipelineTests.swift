@@ -1,56 +1,8 @@
 import Foundation
 import XCTest
+import ReelTestSupport
 import ReelStream
 @testable import ReelPatch
-
-/// Runs the built tools in real shell pipelines.
-enum Shell {
-    /// Where the tools are: $REEL_BIN, else the directory of this test bundle
-    /// (SwiftPM puts executables beside it in .build/<config>).
-    static var binDirectory: String {
-        if let d = ProcessInfo.processInfo.environment["REEL_BIN"], !d.isEmpty { return d }
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("reel-patchify").path) {
-            dir = dir.deletingLastPathComponent()
-        }
-        return dir.path
-    }
-
-    struct Result { var status: Int32; var stdout: Data; var stderr: String }
-
-    /// Runs `script` with bash (pipefail), the tools' directory first on PATH.
-    static func run(_ script: String, in directory: String) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", "set -o pipefail; " + script]
-        p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        var env = ProcessInfo.processInfo.environment
-        env["PATH"] = binDirectory + ":" + (env["PATH"] ?? "/usr/bin:/bin")
-        p.environment = env
-        // Output goes to files: no pipe to drain, no deadlock on large outputs.
-        let outPath = directory + "/.stdout", errPath = directory + "/.stderr"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        try out.close(); try err.close()
-        let outData = try Data(contentsOf: URL(fileURLWithPath: outPath))
-        let errData = try Data(contentsOf: URL(fileURLWithPath: errPath))
-        return Result(status: p.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
-    }
-
-    static func temporaryDirectory() throws -> String {
-        let d = NSTemporaryDirectory() + "reel-test-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }
-}
 
 final class PipelineTests: XCTestCase {
     var dir = ""
