@@ -15,7 +15,7 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     public var baseChannels: Int
     /// Residual blocks at 1/4 resolution (encoder and decoder each).
     public var baseBlocks: Int
-    /// Channels of the stage at 1/8 resolution (spatial factor 8), or of the second stage at 1/4.
+    /// Channels of the second stage: at 1/4 resolution (spatial factor 4) or 1/8 (spatial factor 8).
     public var deepChannels: Int
     /// Residual blocks in the deep stage (encoder and decoder each).
     public var deepBlocks: Int
@@ -28,7 +28,7 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     /// How the weights were made (dataset, steps, seed), for people.
     public var recipe: String
 
-    public init(spatialFactor: Int = 8, temporalFactor: Int = 4, latentChannels: Int = 16, baseChannels: Int = 48,
+    public init(spatialFactor: Int = 4, temporalFactor: Int = 4, latentChannels: Int = 16, baseChannels: Int = 96,
                 baseBlocks: Int = 1, deepChannels: Int = 96, deepBlocks: Int = 2, latentShift: Float = 0,
                 latentScale: Float = 1, id: String = "", recipe: String = "") {
         self.spatialFactor = spatialFactor

@@ -173,4 +173,20 @@ public struct RealFootage: Sendable {
         }
         return (r, missing)
     }
+
+    /// The held-out evaluation set, (1,3,T,128,128) in [-1,1]: four 9-frame windows spread
+    /// over each held-out video tail and each held-out photo, centre-cropped to 128x128.
+    public func heldOutEvaluationClips() -> [Tensor] {
+        var set: [Tensor] = []
+        for clip in heldOutClips {
+            let windows = 4, span = max(1, (clip.frames.count - 9) / windows)
+            for k in 0..<windows where k * span + 9 <= clip.frames.count {
+                let part = PixelClip(width: clip.width, height: clip.height,
+                                     frames: Array(clip.frames[(k * span)..<(k * span + 9)]), name: clip.name)
+                set.append(part.cropped(width: 128, height: 128).tensor())
+            }
+        }
+        for p in heldOutPhotos { set.append(p.cropped(width: 128, height: 128).tensor()) }
+        return set
+    }
 }

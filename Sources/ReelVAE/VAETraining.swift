@@ -23,7 +23,7 @@ public struct VAETrainingOptions: Sendable {
     public var clipFrames = 17
     public var minClipFrames = 9
     /// Side of the square training crops (a multiple of the spatial factor).
-    public var cropSize = 64
+    public var cropSize = 32
     public var learningRate = 8e-4
     public var warmupSteps = 100
     public var klWeight: Float = 1e-5
@@ -138,17 +138,7 @@ public final class VAETrainer {
     /// Held-out evaluation clips: synthetic (first 9 frames, full size) and real (128x128 centre crops).
     public func evaluationSets(maxSynth: Int = 32) -> (synth: [Tensor], real: [Tensor]) {
         let synth = heldOutSynth.prefix(maxSynth).map { $0.tensor(frames: $0.frames.count >= 9 ? 9 : 1) }
-        var realSet: [Tensor] = []
-        for clip in real.heldOutClips {
-            let windows = 4, span = max(1, (clip.frames.count - 9) / windows)
-            for k in 0..<windows where k * span + 9 <= clip.frames.count {
-                let part = PixelClip(width: clip.width, height: clip.height,
-                                     frames: Array(clip.frames[(k * span)..<(k * span + 9)]), name: clip.name)
-                realSet.append(part.cropped(width: 128, height: 128).tensor())
-            }
-        }
-        for p in real.heldOutPhotos { realSet.append(p.cropped(width: 128, height: 128).tensor()) }
-        return (synth, realSet)
+        return (synth, real.heldOutEvaluationClips())
     }
 
     /// One batch (B,3,T,S,S) in [-1,1]: random clips, random windows in time and space.

@@ -59,7 +59,7 @@ struct TrainVAE: ReelCommand {
     var minFrames = 9
 
     @Option(help: "Side of the square training crops (a multiple of the spatial factor).")
-    var crop = 64
+    var crop = 32
 
     @Option(help: "Peak learning rate (warm-up, then cosine decay).")
     var lr = 8e-4
@@ -68,13 +68,13 @@ struct TrainVAE: ReelCommand {
     var klWeight: Float = 1e-5
 
     @Option(help: "Pixels per latent cell along each side: 4 or 8.")
-    var spatialFactor = 8
+    var spatialFactor = 4
 
     @Option(help: "Latent channels.")
     var latentChannels = 16
 
     @Option(help: "Channels at 1/4 resolution.")
-    var baseChannels = 48
+    var baseChannels = 96
 
     @Option(help: "Channels of the deep stage.")
     var deepChannels = 96

@@ -127,10 +127,10 @@ final class LatentPipelineTests: XCTestCase {
         let latents = try PipelineTests.read(dir.appendingPathComponent("latents.reel"))
         guard let h = latents.headers.first else { return XCTFail("no HEAD in the latent stream") }
         XCTAssertEqual(h.kind, .latents)
-        XCTAssertEqual(h.spatialFactor, 8)
+        XCTAssertEqual(h.spatialFactor, 4)
         XCTAssertEqual(h.temporalFactor, 4)
         XCTAssertTrue(h.firstFrameAlone)
-        XCTAssertEqual([h.width, h.height], [8, 8])
+        XCTAssertEqual([h.width, h.height], [16, 16])
         XCTAssertEqual(latents.frames.count, 5, "17 frames = 1 + 4 x 4 -> 5 latent frames")
         XCTAssertFalse(h.model.isEmpty, "latents name the model that made them")
         let synth = try PipelineTests.read(dir.appendingPathComponent("synth.reel"))
