@@ -142,7 +142,7 @@ final class LatentPipelineTests: XCTestCase {
         }
         let psnr = 10 * log10(255 * 255 / (se / max(n, 1)))
         print("latent round trip of a 64x64 world clip through the shipped VAE: PSNR \(psnr) dB")
-        XCTAssertGreaterThan(psnr, 20, "the shipped VAE reconstructs a world clip")
+        XCTAssertGreaterThan(psnr, 26.5, "the shipped VAE reconstructs a world clip (measured 27.6 dB)")
     }
 
     /// Lengths that are not 1 + 4k come back with exactly their frames.
