@@ -118,7 +118,7 @@ targets += [
     // Rendering thousands of clips is a hot loop: optimise even in debug builds.
     .target(name: "ReelWorld", dependencies: ["ReelStream"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
     .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", "ReelCLI", "ReelStream", argumentParser]),
-    .testTarget(name: "ReelWorldTests", dependencies: ["ReelWorld", "ReelStream", "reel-synth"]),
+    .testTarget(name: "ReelWorldTests", dependencies: ["ReelWorld", "ReelStream", "ReelTestSupport", "reel-synth"]),
 ]
 
 // MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)

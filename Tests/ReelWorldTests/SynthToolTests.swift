@@ -1,4 +1,5 @@
 import Foundation
+import ReelTestSupport
 import XCTest
 import ReelStream
 @testable import ReelWorld
@@ -53,39 +54,15 @@ final class SynthStreamTests: XCTestCase {
 
 /// End-to-end: the built reel-synth binary.
 final class SynthToolTests: XCTestCase {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The binary: $REEL_BIN/reel-synth (make test), else .build/debug or .build/release.
-    func binary() throws -> String {
-        var dirs: [String] = []
-        if let env = ProcessInfo.processInfo.environment["REEL_BIN"], !env.isEmpty { dirs.append(env) }
-        dirs += [".build/debug", ".build/release"].map { Self.packageRoot.appendingPathComponent($0).path }
-        for d in dirs where FileManager.default.isExecutableFile(atPath: d + "/reel-synth") { return d + "/reel-synth" }
-        throw XCTSkip("reel-synth is not built (swift build --product reel-synth)")
-    }
-
-    struct Run { var status: Int32; var stdout: Data; var stderr: String }
-
-    func run(_ args: [String]) throws -> Run {
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("reel-synth-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: tmp) }
-        let outURL = tmp.appendingPathComponent("out"), errURL = tmp.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try binary())
-        p.arguments = args
-        let o = try FileHandle(forWritingTo: outURL), e = try FileHandle(forWritingTo: errURL)
-        p.standardOutput = o
-        p.standardError = e
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        try o.close(); try e.close()
-        return Run(status: p.terminationStatus, stdout: try Data(contentsOf: outURL),
-                   stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    /// Runs the built reel-synth (found by ReelTestSupport's Shell) with `args`.
+    func run(_ args: [String]) throws -> Shell.Result {
+        guard Shell.isBuilt("reel-synth") else {
+            throw XCTSkip("reel-synth is not built (swift build --product reel-synth)")
+        }
+        let tmp = try Shell.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let quoted = args.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        return try Shell.run((["reel-synth"] + quoted).joined(separator: " "), in: tmp)
     }
 
     func testStreamOnStdoutIsDeterministic() throws {

@@ -10,18 +10,7 @@ final class PipelineTests: XCTestCase {
 
     /// Frames (as raw sample bytes) and headers of a stream file.
     func frames(_ name: String) throws -> (headers: [ClipHeader], frames: [[UInt8]]) {
-        let bytes = Array(try Data(contentsOf: dir.appendingPathComponent(name)))
-        let reader = StreamReader(bytes: bytes, name: name)
-        var state = StreamState()
-        var headers: [ClipHeader] = [], out: [[UInt8]] = []
-        while let r = try reader.next() {
-            switch try state.decode(r, index: reader.recordIndex) {
-            case let .header(h): headers.append(h)
-            case let .frame(f): out.append(Array(f.data))
-            default: break
-            }
-        }
-        return (headers, out)
+        try Self.read(dir.appendingPathComponent(name))
     }
 
     func run(_ script: String) throws {
