@@ -23,6 +23,10 @@ struct ReelEncode: ReelCommand {
             and length; the size is padded to a multiple of the network's spatial factor and \
             cropped back on decoding). With --pixels, \
             frames are stored as RGB pixels (u8, or u16 for 16-bit PNGs).
+
+            The input - reads a reel stream of pixel clips on standard input (reel-synth's, \
+            or reel-encode --pixels's) and writes each clip as latent frames, every other \
+            record passing through: reel-synth | reel-encode - | reel-decode -o out.mp4.
             """,
         version: reelVersion)
 
@@ -59,12 +63,13 @@ struct ReelEncode: ReelCommand {
     @Option(help: ArgumentHelp("Clip number written in the stream.", valueName: "id"))
     var clip: UInt32 = 0
 
-    @Argument(help: ArgumentHelp("PNG files, PNG sequences (frame_%04d.png or a directory) or videos.", valueName: "input"))
+    @Argument(help: ArgumentHelp("PNG files, PNG sequences (frame_%04d.png or a directory) or videos; - for a pixel stream on standard input.", valueName: "input"))
     var inputs: [String] = []
 
     func execute() throws {
         if pixels, model != nil { throw ToolError.usage("--model chooses the network for latent frames; it does not go with --pixels") }
-        guard !inputs.isEmpty else { throw ToolError.usage("no input: name a PNG, a PNG sequence or a video (see reel-encode --help)") }
+        guard !inputs.isEmpty else { throw ToolError.usage("no input: name a PNG, a PNG sequence or a video, or - for a pixel stream on standard input (see reel-encode --help)") }
+        if inputs.contains("-") { return try encodeStandardInput() }
         guard let fitMode = FitMode(rawValue: fit) else {
             throw ToolError.usage("--fit \(fit) is not a fit mode: expected crop, pad or stretch")
         }
@@ -101,6 +106,27 @@ struct ReelEncode: ReelCommand {
         }, consumer: { pixelReader in
             try LatentClipEncoder(model: vae).run(pixelReader, to: writer)
         })
+        try writer.finish()
+    }
+
+    /// `reel-encode -`: the pixel clips of the stream on standard input to latent clips.
+    func encodeStandardInput() throws {
+        guard inputs == ["-"] else {
+            throw ToolError.usage("- (a pixel stream on standard input) goes alone: it does not mix with the inputs \(inputs.filter { $0 != "-" }.joined(separator: " "))")
+        }
+        let frameOptions: [(String, Bool)] = [
+            ("--pixels", pixels), ("--size", size != nil), ("--fit", fit != "crop"), ("--filter", filter != "lanczos3"),
+            ("--start", start != 0), ("--frames", frames != nil), ("--fps", fps != nil), ("--at", !at.isEmpty),
+            ("--depth", depth != nil), ("--clip", clip != 0),
+        ]
+        if let (name, _) = frameOptions.first(where: { $0.1 }) {
+            throw ToolError.usage("\(name) does not apply to - (a stream on standard input is encoded as it is): leave it out")
+        }
+        let reader = try StreamIO.input(tool: Self.toolName)
+        let vae = try DefaultVAE.resolve(model)
+        let writer = try StreamIO.output(tool: Self.toolName)
+        try writer.write(Provenance.current(tool: Self.toolName, model: vae.config.id).record)
+        try LatentClipEncoder(model: vae).run(reader, to: writer)
         try writer.finish()
     }
 }

@@ -144,6 +144,52 @@ final class LatentPipelineTests: XCTestCase {
         }
     }
 
+    /// `reel-encode -`: every pixel clip of a stream on stdin becomes latent frames, the
+    /// prompts and captions pass through, and a clip decodes back to its pixels.
+    func testPixelStreamOnStandardInput() throws {
+        let r = try Tools.sh("""
+            reel-synth --seed 12 --size 64x64 --frames 9 --count 2 > synth.reel && reel-encode - < synth.reel > latents.reel \
+            && reel-decode --clip 1 -o out/ < latents.reel && reel-encode --pixels out/ > back.reel
+            """, cwd: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let types = { (name: String) throws -> [String] in
+            let reader = StreamReader(bytes: Array(try Data(contentsOf: self.dir.appendingPathComponent(name))), name: name)
+            var out: [String] = []
+            while let rec = try reader.next() { out.append(rec.type.description) }
+            return out
+        }
+        let inTypes = try types("synth.reel"), latentTypes = try types("latents.reel")
+        XCTAssertEqual(latentTypes.filter { $0 == "text" }.count, inTypes.filter { $0 == "text" }.count, "prompts and captions pass through")
+        XCTAssertEqual(latentTypes.filter { $0 == "meta" }.count - 2, inTypes.filter { $0 == "meta" }.count,
+                       "ground truth passes through; one source-frames record per clip is added")
+        let latents = try PipelineTests.read(dir.appendingPathComponent("latents.reel"))
+        XCTAssertEqual(latents.headers.map(\.kind), [.latents, .latents])
+        XCTAssertEqual(latents.headers.map(\.clip), [0, 1])
+        XCTAssertEqual(latents.frames.count, 2 * 3, "9 frames = 1 + 4 x 2 -> 3 latent frames a clip")
+        let synth = try PipelineTests.read(dir.appendingPathComponent("synth.reel"))
+        let back = try PipelineTests.read(dir.appendingPathComponent("back.reel"))
+        XCTAssertEqual(synth.frames.count, 18)
+        XCTAssertEqual(back.frames.count, 9)
+        var se = 0.0, n = 0.0
+        for (a, b) in zip(synth.frames[9...], back.frames) {
+            for (x, y) in zip(a, b) { let d = Double(x) - Double(y); se += d * d; n += 1 }
+        }
+        let psnr = 10 * log10(255 * 255 / (se / max(n, 1)))
+        print("reel-encode - round trip of clip 1 (64x64, 9 frames) through the shipped VAE: PSNR \(psnr) dB")
+        XCTAssertGreaterThan(psnr, 29.0, "clip 1 (not clip 0) comes back (measured 30.9 dB)")
+    }
+
+    func testPixelStreamOnStandardInputRefusesFrameOptions() throws {
+        try Data().write(to: dir.appendingPathComponent("x.png"))
+        for (args, named) in [("- --size 32x32", "--size"), ("- --frames 4", "--frames"), ("- --pixels", "--pixels"),
+                              ("- x.png", "x.png")] {
+            let r = try Tools.sh("reel-synth --frames 1 | reel-encode \(args) > out.reel", cwd: dir)
+            XCTAssertEqual(r.status, 64, "reel-encode \(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("reel-encode: ") && r.stderr.contains(named), r.stderr)
+            XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("out.reel")).count, 0, "no partial output")
+        }
+    }
+
     func testMissingModelIsAClearError() throws {
         let r = try Tools.sh("reel-synth --frames 1 | reel-decode -o x.png && reel-encode --model /nonexistent.safetensors x.png > out.reel", cwd: dir)
         XCTAssertNotEqual(r.status, 0)
