@@ -28,7 +28,7 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     /// How the weights were made (dataset, steps, seed), for people.
     public var recipe: String
 
-    public init(spatialFactor: Int = 4, temporalFactor: Int = 4, latentChannels: Int = 16, baseChannels: Int = 96,
+    public init(spatialFactor: Int = 4, temporalFactor: Int = 4, latentChannels: Int = 32, baseChannels: Int = 96,
                 baseBlocks: Int = 1, deepChannels: Int = 96, deepBlocks: Int = 2, latentShift: Float = 0,
                 latentScale: Float = 1, id: String = "", recipe: String = "") {
         self.spatialFactor = spatialFactor

@@ -67,7 +67,7 @@ extension CausalVideoVAE {
         try json.write(to: URL(fileURLWithPath: Self.configPath(forWeights: weightsPath)), options: .atomic)
     }
 
-    /// An id for these weights: "reel-vae-s8t4z16-" + 8 hex digits of a hash of the F16 values.
+    /// An id for these weights: "reel-vae-s4t4z32-" + 8 hex digits of a hash of the F16 values.
     public func weightsID() -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a 64
         for (_, tensor) in namedParameters() {

@@ -19,7 +19,7 @@ struct ReelEncode: ReelCommand {
         discussion: """
             By default frames go through the video compression network (the shipped VAE, or \
             --model) and are stored as latent frames: the first frame alone, then one latent \
-            frame per 4 frames, each 1/4 of the width and height with 16 channels (any size \
+            frame per 4 frames, each 1/4 of the width and height with 32 channels (any size \
             and length; the size is padded to a multiple of the network's spatial factor and \
             cropped back on decoding). With --pixels, \
             frames are stored as RGB pixels (u8, or u16 for 16-bit PNGs).

@@ -71,7 +71,7 @@ struct TrainVAE: ReelCommand {
     var spatialFactor = 4
 
     @Option(help: "Latent channels.")
-    var latentChannels = 16
+    var latentChannels = 32
 
     @Option(help: "Channels at 1/4 resolution.")
     var baseChannels = 96

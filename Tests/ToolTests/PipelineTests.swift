@@ -131,7 +131,7 @@ final class LatentPipelineTests: XCTestCase {
         }
         let psnr = 10 * log10(255 * 255 / (se / max(n, 1)))
         print("latent round trip of a 64x64 world clip through the shipped VAE: PSNR \(psnr) dB")
-        XCTAssertGreaterThan(psnr, 26.5, "the shipped VAE reconstructs a world clip (measured 27.6 dB)")
+        XCTAssertGreaterThan(psnr, 28.0, "the shipped VAE reconstructs a world clip (measured 29.0 dB, MP4 at CRF 0 included)")
     }
 
     /// Lengths that are not 1 + 4k come back with exactly their frames.
@@ -176,7 +176,7 @@ final class LatentPipelineTests: XCTestCase {
         }
         let psnr = 10 * log10(255 * 255 / (se / max(n, 1)))
         print("reel-encode - round trip of clip 1 (64x64, 9 frames) through the shipped VAE: PSNR \(psnr) dB")
-        XCTAssertGreaterThan(psnr, 29.0, "clip 1 (not clip 0) comes back (measured 30.9 dB)")
+        XCTAssertGreaterThan(psnr, 36.0, "clip 1 (not clip 0) comes back (measured 37.3 dB)")
     }
 
     func testPixelStreamOnStandardInputRefusesFrameOptions() throws {
