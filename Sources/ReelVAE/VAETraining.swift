@@ -109,6 +109,9 @@ public final class VAETrainer {
     public private(set) var heldOutSynth: [PixelClip] = []
     var real = RealFootage()
     var refs: [ParameterRef] = []
+    /// The learning-rate phases of this run so far, carried in checkpoints ("vae.phases"),
+    /// so that a model made in several resumed runs names them all in its recipe.
+    var phases: [TrainingPhase] = []
 
     public init(options: VAETrainingOptions, log: @escaping (String) -> Void) throws {
         try options.validate()
@@ -208,14 +211,17 @@ public final class VAETrainer {
             optimizer = try ckpt.makeOptimizer(for: refs)
             if let e = try ckpt.makeEMA(for: refs) { ema = e }
             if let r = ckpt.rng { rng = r }
+            phases = TrainingPhase.parse(ckpt.userMetadata["vae.phases"] ?? "")
             log("reel-train: resumed from \(o.checkpointPath) at step \(ckpt.step)")
         } else if o.resume {
             log("reel-train: no checkpoint at \(o.checkpointPath); starting afresh")
         }
         let configJSON = String(decoding: try o.config.jsonData(), as: UTF8.self)
         func checkpoint() throws {
+            notePhase(through: optimizer.stepCount)
             try saveTrainingCheckpoint(path: o.checkpointPath, parameters: refs, optimizer: optimizer, ema: ema,
-                                       schedule: schedule, rng: rng, metadata: ["vae.config": configJSON])
+                                       schedule: schedule, rng: rng,
+                                       metadata: ["vae.config": configJSON, "vae.phases": TrainingPhase.format(phases)])
         }
         let sets = evaluationSets()
         let start = Date()
@@ -277,6 +283,7 @@ public final class VAETrainer {
 
     /// Writes the output weights (F16) and config, with the latent statistics and an id.
     func exportModel(sets: (synth: [Tensor], real: [Tensor]), steps: Int) throws {
+        notePhase(through: steps)
         // Statistics of the latent means over the held-out clips, for a diffusion model's scaling.
         var sum = 0.0, sumSq = 0.0, count = 0
         for x in sets.synth + sets.real {
@@ -291,8 +298,59 @@ public final class VAETrainer {
         config.latentShift = Float(mu)
         config.latentScale = Float(count > 1 ? max(1e-3, (sumSq / Double(count) - mu * mu).squareRoot()) : 1)
         config.id = model.weightsID()
-        config.recipe = "reel-train vae: \(steps) steps, batch \(options.batchSize) x \(options.minClipFrames) to \(options.clipFrames) frames at \(options.cropSize)x\(options.cropSize), lr \(options.learningRate), KL weight \(options.klWeight), seed \(options.seed), real fraction \(options.realDirectory == nil ? 0 : options.realFraction)"
+        config.recipe = "reel-train vae: \(steps) steps, batch \(options.batchSize) x \(options.minClipFrames) to \(options.clipFrames) frames at \(options.cropSize)x\(options.cropSize), \(TrainingPhase.describe(phases, fallback: options.learningRate)), KL weight \(options.klWeight), seed \(options.seed), real fraction \(options.realDirectory == nil ? 0 : options.realFraction)"
         try model.save(weightsPath: options.outputPath, config: config)
+    }
+}
+
+extension VAETrainer {
+    /// Extends the phase at this run's learning rate (or starts one) to `step`.
+    func notePhase(through step: Int) {
+        if let last = phases.last, last.learningRate == options.learningRate, last.start <= step {
+            phases[phases.count - 1].end = max(last.end, step)
+        } else {
+            let start = phases.last.map { min($0.end, step) } ?? 0
+            phases.append(TrainingPhase(start: start, end: step, learningRate: options.learningRate))
+        }
+    }
+}
+
+/// Steps start..<end of a training run trained at one peak learning rate.
+public struct TrainingPhase: Equatable, Sendable {
+    public var start: Int, end: Int, learningRate: Double
+
+    public init(start: Int, end: Int, learningRate: Double) {
+        self.start = start
+        self.end = end
+        self.learningRate = learningRate
+    }
+
+    /// "0-3500@0.00025;3500-20000@0.00015"
+    public static func format(_ phases: [TrainingPhase]) -> String {
+        phases.map { "\($0.start)-\($0.end)@\($0.learningRate)" }.joined(separator: ";")
+    }
+
+    /// The inverse of `format`; anything malformed (an older checkpoint) gives no phases.
+    public static func parse(_ text: String) -> [TrainingPhase] {
+        var out: [TrainingPhase] = []
+        for part in text.split(separator: ";") {
+            let halves = part.split(separator: "@")
+            let range = halves.first?.split(separator: "-") ?? []
+            guard halves.count == 2, range.count == 2, let a = Int(range[0]), let b = Int(range[1]),
+                  let lr = Double(halves[1]), a <= b else { return [] }
+            out.append(TrainingPhase(start: a, end: b, learningRate: lr))
+        }
+        return out
+    }
+
+    /// "lr 0.00025" for one phase; "lr 0.00025 to step 3500, then 0.00015" for several.
+    public static func describe(_ phases: [TrainingPhase], fallback: Double) -> String {
+        guard phases.count > 1 else { return "lr \(phases.first?.learningRate ?? fallback)" }
+        var text = "lr \(phases[0].learningRate)"
+        for (previous, phase) in zip(phases, phases.dropFirst()) {
+            text += " to step \(previous.end), then \(phase.learningRate)"
+        }
+        return text
     }
 }
 

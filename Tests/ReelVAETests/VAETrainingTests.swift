@@ -68,6 +68,34 @@ final class VAETrainingTests: XCTestCase {
         let config = try CausalVideoVAE.load(weightsPath: second.outputPath).config
         XCTAssertTrue(config.id.hasPrefix("reel-vae-s4t4z4-"), "VAEConfig defaults to the shipped 4x: \(config.id)")
         XCTAssertTrue(config.recipe.contains("12 steps"), config.recipe)
+        XCTAssertTrue(config.recipe.contains("lr \(second.learningRate), KL"), "one learning rate, one phase: \(config.recipe)")
+    }
+
+    /// A run resumed at another learning rate names both phases in the model's recipe.
+    func testRecipeNamesEveryLearningRatePhase() throws {
+        var first = options("phases")
+        first.learningRate = 2e-3
+        first.stopAtStep = 8
+        _ = try VAETrainer(options: first, log: { _ in }).run { _ in }
+        var second = options("phases")
+        second.learningRate = 1e-3
+        second.resume = true
+        _ = try VAETrainer(options: second, log: { _ in }).run { _ in }
+        let recipe = try CausalVideoVAE.load(weightsPath: second.outputPath).config.recipe
+        XCTAssertTrue(recipe.contains("12 steps"), recipe)
+        XCTAssertTrue(recipe.contains("lr 0.002 to step 8, then 0.001,"), recipe)
+    }
+
+    func testTrainingPhasesRoundTripAndRejectMalformedText() {
+        let phases = [TrainingPhase(start: 0, end: 3500, learningRate: 0.00025),
+                      TrainingPhase(start: 3500, end: 20000, learningRate: 0.00015)]
+        XCTAssertEqual(TrainingPhase.format(phases), "0-3500@0.00025;3500-20000@0.00015")
+        XCTAssertEqual(TrainingPhase.parse(TrainingPhase.format(phases)), phases)
+        XCTAssertEqual(TrainingPhase.describe(phases, fallback: 1), "lr 0.00025 to step 3500, then 0.00015")
+        XCTAssertEqual(TrainingPhase.describe([], fallback: 0.5), "lr 0.5")
+        for bad in ["0-3500", "a-3500@0.1", "9-3@0.1", "0-3500@x", "0-1@0.1;junk"] {
+            XCTAssertEqual(TrainingPhase.parse(bad), [], bad)
+        }
     }
 
     func testBadOptionsAreRefused() {
