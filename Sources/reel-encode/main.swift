@@ -69,7 +69,7 @@ struct ReelEncode: ReelCommand {
     func execute() throws {
         if pixels, model != nil { throw ToolError.usage("--model chooses the network for latent frames; it does not go with --pixels") }
         guard !inputs.isEmpty else { throw ToolError.usage("no input: name a PNG, a PNG sequence or a video, or - for a pixel stream on standard input (see reel-encode --help)") }
-        if inputs.contains("-") { return try encodeStandardInput() }
+        if inputs.contains("-") { return try encodeLatents(from: .standardInput(try standardInputReader())) }
         guard let fitMode = FitMode(rawValue: fit) else {
             throw ToolError.usage("--fit \(fit) is not a fit mode: expected crop, pad or stretch")
         }
@@ -98,19 +98,36 @@ struct ReelEncode: ReelCommand {
             try writer.finish()
             return
         }
+        try encodeLatents(from: .media(request))
+    }
+
+    enum PixelSource {
+        case media(PixelEncodeRequest)
+        case standardInput(StreamReader)
+    }
+
+    /// Latent frames through the network, from media or from the pixel stream on standard
+    /// input: either way LatentClipEncoder turns the pixel clips into latent clips.
+    func encodeLatents(from source: PixelSource) throws {
         let vae = try DefaultVAE.resolve(model)
         let writer = try StreamIO.output(tool: Self.toolName)
         let provenance = Provenance.current(tool: Self.toolName, model: vae.config.id)
-        try PipedStream.run(producer: { pixelWriter in
-            try PixelClipEncoder.encode(request, to: pixelWriter, provenance: provenance)
-        }, consumer: { pixelReader in
-            try LatentClipEncoder(model: vae).run(pixelReader, to: writer)
-        })
+        switch source {
+        case .media(let request):
+            try PipedStream.run(producer: { pixelWriter in
+                try PixelClipEncoder.encode(request, to: pixelWriter, provenance: provenance)
+            }, consumer: { pixelReader in
+                try LatentClipEncoder(model: vae).run(pixelReader, to: writer)
+            })
+        case .standardInput(let reader):
+            try writer.write(provenance.record)
+            try LatentClipEncoder(model: vae).run(reader, to: writer)
+        }
         try writer.finish()
     }
 
-    /// `reel-encode -`: the pixel clips of the stream on standard input to latent clips.
-    func encodeStandardInput() throws {
+    /// `reel-encode -`: the reader on standard input, once the options allow it.
+    func standardInputReader() throws -> StreamReader {
         guard inputs == ["-"] else {
             throw ToolError.usage("- (a pixel stream on standard input) goes alone: it does not mix with the inputs \(inputs.filter { $0 != "-" }.joined(separator: " "))")
         }
@@ -122,12 +139,7 @@ struct ReelEncode: ReelCommand {
         if let (name, _) = frameOptions.first(where: { $0.1 }) {
             throw ToolError.usage("\(name) does not apply to - (a stream on standard input is encoded as it is): leave it out")
         }
-        let reader = try StreamIO.input(tool: Self.toolName)
-        let vae = try DefaultVAE.resolve(model)
-        let writer = try StreamIO.output(tool: Self.toolName)
-        try writer.write(Provenance.current(tool: Self.toolName, model: vae.config.id).record)
-        try LatentClipEncoder(model: vae).run(reader, to: writer)
-        try writer.finish()
+        return try StreamIO.input(tool: Self.toolName)
     }
 }
 

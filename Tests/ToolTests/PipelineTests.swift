@@ -9,7 +9,7 @@ final class PipelineTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
     /// Frames (as raw sample bytes) and headers of a stream file.
-    func frames(_ name: String) throws -> (headers: [ClipHeader], frames: [[UInt8]]) {
+    func frames(_ name: String) throws -> (headers: [ClipHeader], frames: [[UInt8]], types: [String]) {
         try Self.read(dir.appendingPathComponent(name))
     }
 
@@ -152,13 +152,8 @@ final class LatentPipelineTests: XCTestCase {
             && reel-decode --clip 1 -o out/ < latents.reel && reel-encode --pixels out/ > back.reel
             """, cwd: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
-        let types = { (name: String) throws -> [String] in
-            let reader = StreamReader(bytes: Array(try Data(contentsOf: self.dir.appendingPathComponent(name))), name: name)
-            var out: [String] = []
-            while let rec = try reader.next() { out.append(rec.type.description) }
-            return out
-        }
-        let inTypes = try types("synth.reel"), latentTypes = try types("latents.reel")
+        let inTypes = try PipelineTests.read(dir.appendingPathComponent("synth.reel")).types
+        let latentTypes = try PipelineTests.read(dir.appendingPathComponent("latents.reel")).types
         XCTAssertEqual(latentTypes.filter { $0 == "text" }.count, inTypes.filter { $0 == "text" }.count, "prompts and captions pass through")
         XCTAssertEqual(latentTypes.filter { $0 == "meta" }.count - 2, inTypes.filter { $0 == "meta" }.count,
                        "ground truth passes through; one source-frames record per clip is added")
@@ -198,17 +193,19 @@ final class LatentPipelineTests: XCTestCase {
 }
 
 extension PipelineTests {
-    static func read(_ url: URL) throws -> (headers: [ClipHeader], frames: [[UInt8]]) {
+    /// Headers, frames (raw sample bytes) and every record's type, in stream order.
+    static func read(_ url: URL) throws -> (headers: [ClipHeader], frames: [[UInt8]], types: [String]) {
         let reader = StreamReader(bytes: Array(try Data(contentsOf: url)), name: url.lastPathComponent)
         var state = StreamState()
-        var headers: [ClipHeader] = [], out: [[UInt8]] = []
+        var headers: [ClipHeader] = [], out: [[UInt8]] = [], types: [String] = []
         while let rec = try reader.next() {
+            types.append(rec.type.description)
             switch try state.decode(rec, index: reader.recordIndex) {
             case let .header(h): headers.append(h)
             case let .frame(f): out.append(Array(f.data))
             default: break
             }
         }
-        return (headers, out)
+        return (headers, out, types)
     }
 }
