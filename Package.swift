@@ -170,6 +170,7 @@ targets += [
     .target(name: "ReelDiTTraining", dependencies: ["ReelDiT", "ReelNumerics", "ReelOptim", "ReelSafetensors", "ReelStream",
                                                     "ReelText", "ReelVAE"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .testTarget(name: "ReelDiTTests", dependencies: ["ReelDiT", "ReelNumerics", "ReelOptim", "ReelStream"], exclude: ["Fixtures"]),
     .executableTarget(name: "reel-denoise", dependencies: ["ReelDiT", "ReelText", "ReelPatch", "ReelStream", "ReelCLI", argumentParser]),
 ]
 

@@ -1,0 +1,101 @@
+// reel-denoise: the diffusion transformer. Reads a canvas (patch tokens or latent frames,
+// noise levels, text embeddings) or makes one from --size and --frames, samples the
+// rectified flow, and writes the denoised clip as patch tokens. See man/man1/reel-denoise.1.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Foundation
+import ReelCLI
+import ReelDiT
+import ReelStream
+import ReelText
+
+@main
+struct Denoise: ReelCommand {
+    static let toolName = "reel-denoise"
+    static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Generate video latents with the diffusion transformer: text to video, and any canvas of kept and generated frames.",
+        discussion: """
+            Reads a reel stream on standard input: text segments with embeddings (from reel-prompt-expand) \
+            and, optionally, one latent clip as patch tokens or latent frames with per-frame noise levels \
+            (stored frames with no level are kept; frames of the clip's count that are not stored are \
+            generated). With no clip, the canvas is --size and --frames, every frame generated. Writes the \
+            denoised clip as patch tokens (then reel-unpatchify | reel-decode), its noise levels, every \
+            other record, and provenance marked generated.
+            """,
+        version: reelVersion)
+
+    @Option(name: .customLong("size"), help: ArgumentHelp("Pixel size of a new canvas, WxH (64x64, 112x64, 64x112 are trained).", valueName: "WxH"))
+    var size = "64x64"
+
+    @Option(name: .customLong("frames"), help: "Video frames of a new canvas, 1 to the model's longest (33).")
+    var frames = 17
+
+    @Option(name: .customLong("steps"), help: "Sampling steps (default: the model's, chosen by measurement).")
+    var steps: Int?
+
+    @Option(name: .customLong("guidance"), help: "Classifier-free guidance scale (1: none; default: the model's).")
+    var guidance: Float?
+
+    @Option(name: .customLong("seed"), help: "Seed of the starting noise (variation k uses seed + k).")
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("variations"), help: "Clips to generate, each with its own seed and clip id.")
+    var variations = 1
+
+    @Option(name: .customLong("model"), help: ArgumentHelp("Diffusion transformer weights (default: the shipped model).", valueName: "path"))
+    var model: String?
+
+    @Option(name: .customLong("text-model"), help: ArgumentHelp("Directory of all-MiniLM-L6-v2 (for the empty text of guidance).", valueName: "DIR"))
+    var textModel: String?
+
+    func execute() throws {
+        let (w, h) = try parseSize(size)
+        guard variations >= 1 && variations <= 1024 else { throw ToolError.usage("--variations \(variations) is out of range: expected 1 to 1024") }
+        if let steps, steps < 1 || steps > 1000 { throw ToolError.usage("--steps \(steps) is out of range: expected 1 to 1000") }
+        if let guidance, !(guidance >= 0 && guidance <= 100) { throw ToolError.usage("--guidance \(guidance) is out of range: expected 0 to 100") }
+        let dit = try loadModel()
+        let encoder = try SentenceEncoder(modelDirectory: textModel)
+        let e = encoder.encode("")
+        let null = TextCondition(tokenStates: e.tokenStates, tokenCount: e.tokenCount, pooled: e.pooled, frames: 0..<0)
+        let records: [Record] = StreamIO.stdinIsStream ? try StreamIO.input(tool: Self.toolName).readAll() : []
+        var o = DenoiseOptions(steps: steps ?? dit.config.defaultSteps, guidance: guidance ?? dit.config.defaultGuidance, seed: seed)
+        o.variations = variations
+        o.width = w; o.height = h; o.frames = frames
+        let writer = try StreamIO.output(tool: Self.toolName)
+        let denoiser = CanvasDenoiser(model: dit, null: null, warn: { printError("reel-denoise: warning: \($0)") })
+        let tty = isatty(2) != 0
+        let start = Date()
+        if tty {
+            denoiser.progress = { k, total in
+                let elapsed = Date().timeIntervalSince(start)
+                let eta = k > 0 ? elapsed / Double(k) * Double(total - k) : 0
+                FileHandle.standardError.write(Data(String(format: "\r\u{1B}[Kreel-denoise: step %d/%d  %.2f s/step  ETA %.0f s", k, total, elapsed / Double(max(k, 1)), eta).utf8))
+                if k == total { FileHandle.standardError.write(Data("\n".utf8)) }
+            }
+        }
+        let provenance = Provenance.current(tool: Self.toolName, model: dit.config.id, seed: seed, generated: true).record
+        do {
+            try denoiser.run(records: records, options: o, to: writer, provenance: provenance)
+        } catch let e as DiTError {
+            throw toolError(e)
+        }
+    }
+
+    func loadModel() throws -> DiffusionTransformer {
+        do { return try DefaultDiT.resolve(model) } catch { throw toolError(error) }
+    }
+}
+
+/// The exit status of each model error: a missing model 66, a request the model cannot serve 64, bad data 65.
+func toolError(_ e: DiTError) -> ToolError {
+    switch e {
+    case .cannotOpen(let m): return .noInput(m)
+    case .unsupported(let m): return .usage(m)
+    default: return .data(e.description)
+    }
+}

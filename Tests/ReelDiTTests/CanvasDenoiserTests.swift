@@ -1,0 +1,148 @@
+import Foundation
+import XCTest
+import ReelDiT
+import ReelNumerics
+import ReelStream
+
+final class CanvasDenoiserTests: XCTestCase {
+    let null = textCondition(8, tokens: 2, width: 6, frames: 0..<0)
+
+    func makeDenoiser() throws -> CanvasDenoiser {
+        let m = try DiffusionTransformer(config: tinyConfig(), seed: 3)
+        randomize(m, seed: 4)
+        return CanvasDenoiser(model: m, null: null, warn: { _ in })
+    }
+
+    func textRecords(segment: UInt32 = 0, start: UInt32 = 0, end: UInt32 = ReelFormat.open) -> [Record] {
+        let t = textCondition(11 + UInt64(segment), tokens: 3, width: 6, frames: 0..<1)
+        return [TextSegment(segment: segment, start: start, end: end, role: .caption, text: "a red ball").record,
+                TextEmbedding(segment: segment, kind: .tokens, count: 3, dim: 6, values: t.tokenStates).record,
+                TextEmbedding(segment: segment, kind: .pooled, count: 1, dim: 6, values: t.pooled).record]
+    }
+
+    func run(_ d: CanvasDenoiser, _ records: [Record], _ o: DenoiseOptions) throws -> [Record] {
+        let w = StreamWriter()
+        try d.run(records: records, options: o, to: w, provenance: Provenance(tool: "test", args: []).record)
+        return try StreamReader(bytes: w.bytes).readAll()
+    }
+
+    /// Latent frames of a clip as (frames) x (tokens x dim) values, from TOKS records.
+    func frames(_ records: [Record], clip: UInt32) throws -> [[Float]] {
+        var state = StreamState()
+        var out: [Int: [Float]] = [:]
+        for (i, r) in records.enumerated() {
+            if case .tokens(let t) = try state.decode(r, index: i + 1), t.clip == clip {
+                let vals = (0..<(t.count * t.dim)).map { t.data.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
+                out[Int(t.position(0).t)] = vals
+            }
+        }
+        return out.keys.sorted().map { out[$0]! }
+    }
+
+    func testNewCanvasHasTheLatentFramesOfEveryLengthFrom1To33() throws {
+        let d = try makeDenoiser()
+        for n in [1, 2, 5, 6, 17, 33] {
+            var o = DenoiseOptions(steps: 2, guidance: 1, seed: 1)
+            o.width = 16; o.height = 24; o.frames = n
+            let out = try run(d, textRecords(), o)
+            var state = StreamState()
+            var head: ClipHeader?
+            var source: String?
+            for (i, r) in out.enumerated() {
+                switch try state.decode(r, index: i + 1) {
+                case .header(let h): head = h
+                case .metadata(let m) where m.key == "source-frames": source = m.value
+                default: break
+                }
+            }
+            let want = 1 + (n - 1 + 3) / 4
+            XCTAssertEqual(head?.frameCount, want, "\(n) frames")
+            XCTAssertEqual(head?.width, 4); XCTAssertEqual(head?.height, 6)
+            XCTAssertEqual(head?.kind, .latents); XCTAssertEqual(head?.model, "test-vae")
+            XCTAssertEqual(source, "0 \(n)")
+            XCTAssertEqual(try frames(out, clip: 0).count, want)
+            XCTAssertEqual(out.last?.type, .done)
+        }
+    }
+
+    func testSameSeedIsByteIdenticalAndVariationsDiffer() throws {
+        let d = try makeDenoiser()
+        var o = DenoiseOptions(steps: 3, guidance: 2, seed: 42)
+        o.width = 16; o.height = 16; o.frames = 5; o.variations = 2
+        let a = try run(d, textRecords(), o), b = try run(d, textRecords(), o)
+        XCTAssertEqual(a.map { $0.payload.bytes }, b.map { $0.payload.bytes })
+        let f0 = try frames(a, clip: 0), f1 = try frames(a, clip: 1)
+        XCTAssertEqual(f0.count, 2); XCTAssertEqual(f1.count, 2)
+        XCTAssertNotEqual(f0, f1)
+        // Variation 1 alone from its own seed is the same clip.
+        var alone = o
+        alone.seed = 43; alone.variations = 1
+        XCTAssertEqual(try frames(run(d, textRecords(), alone), clip: 0), f1)
+    }
+
+    /// A canvas with frame 0 given (no level) and frame 1 absent: frame 0 comes out bit for bit.
+    func testLevelZeroFramesAreUnchanged() throws {
+        let d = try makeDenoiser()
+        let g = PatchGeometry(clip: 0, dtype: .f32, pt: 1, ph: 2, pw: 2, channels: 8, frames: 3, height: 4, width: 4)
+        let head = ClipHeader(clip: 0, kind: .latents, dtype: .f32, channels: 8, width: 4, height: 4, frameCount: 3,
+                              spatialFactor: 4, temporalFactor: 4, firstFrameAlone: true, model: "test-vae")
+        let block = TokenBlock(clip: 0, count: 4, dim: 32, dtype: .f32)
+        var rng = RandomState(seed: 5)
+        let given = (0..<128).map { _ in rng.nextNormal() * 3 + 0.25 }
+        for i in 0..<128 { block.mutableData.storeBytes(of: given[i], toByteOffset: i * 4, as: Float.self) }
+        for i in 0..<4 { block.setPosition(i, t: 0, h: Int32(i / 2), w: Int32(i % 2)) }
+        let input = [head.record, g.record, block.record] + textRecords()
+        let out = try run(d, input, DenoiseOptions(steps: 4, guidance: 2, seed: 1))
+        let f = try frames(out, clip: 0)
+        XCTAssertEqual(f.count, 3)
+        XCTAssertEqual(f[0], given)
+        XCTAssertNotEqual(f[1], given)
+        var state = StreamState()
+        var levels: [Float] = []
+        for (i, r) in out.enumerated() { if case .noise(let n) = try state.decode(r, index: i + 1) { levels = n.levels } }
+        XCTAssertEqual(levels, [0, 1, 1])
+        // At level 0.5 the given frame is remixed: it changes.
+        let remix = try run(d, input + [NoiseLevels(clip: 0, levels: [0.5]).record], DenoiseOptions(steps: 4, guidance: 2, seed: 1))
+        XCTAssertNotEqual(try frames(remix, clip: 0)[0], given)
+    }
+
+    func testBadInputsNameTheProblem() throws {
+        let d = try makeDenoiser()
+        func message(_ records: [Record], _ o: DenoiseOptions = DenoiseOptions(steps: 1, guidance: 1, seed: 0)) -> DiTError? {
+            do { _ = try run(d, records, o); return nil } catch let e as DiTError { return e } catch { XCTFail("\(error)"); return nil }
+        }
+        let wrongChannels = ClipHeader(clip: 0, kind: .latents, dtype: .f32, channels: 16, width: 4, height: 4, frameCount: 1,
+                                       spatialFactor: 4, temporalFactor: 4, firstFrameAlone: true)
+        let e1 = message([wrongChannels.record])
+        XCTAssertEqual(e1, .badInput("clip 0 has 16 latent channels but the model tiny needs 8"))
+        let head = ClipHeader(clip: 0, kind: .latents, dtype: .f32, channels: 8, width: 4, height: 4, frameCount: 1,
+                              spatialFactor: 4, temporalFactor: 4, firstFrameAlone: true)
+        let g = PatchGeometry(clip: 0, dtype: .f32, pt: 1, ph: 1, pw: 1, channels: 8, frames: 1, height: 4, width: 4)
+        guard case .badInput(let m2)? = message([head.record, g.record]) else { return XCTFail("patch mismatch accepted") }
+        XCTAssertTrue(m2.contains("1x1x1") && m2.contains("--patch 1x2x2"), m2)
+        let factor8 = ClipHeader(clip: 0, kind: .latents, dtype: .f32, channels: 8, width: 4, height: 4, frameCount: 1,
+                                 spatialFactor: 8, temporalFactor: 4, firstFrameAlone: true)
+        XCTAssertEqual(message([factor8.record]), .badInput("clip 0 has spatial factor 8 but the model tiny needs 4"))
+        var o = DenoiseOptions(steps: 1, guidance: 1, seed: 0)
+        o.width = 20; o.height = 16
+        guard case .unsupported(let m3)? = message([], o) else { return XCTFail("size 20x16 accepted") }
+        XCTAssertTrue(m3.contains("20x16") && m3.contains("8x8"), m3)
+        o.width = 16; o.frames = 34
+        XCTAssertEqual(message([], o), .unsupported("--frames 34 is outside 1 to 33, the lengths the model serves"))
+        let pixels = ClipHeader(clip: 0, kind: .pixels, dtype: .u8, channels: 3, width: 16, height: 16)
+        guard case .badInput? = message([pixels.record]) else { return XCTFail("pixel clip accepted") }
+    }
+
+    func testStoryboardSegmentsConditionTheirFrames() throws {
+        // Two segments over video frames 0..<5 and 5..<: latent frames 0-1 (video 0, 1-4) and 2 (video 5-8).
+        let d = try makeDenoiser()
+        var o = DenoiseOptions(steps: 2, guidance: 1, seed: 3)
+        o.width = 16; o.height = 16; o.frames = 9
+        let one = try run(d, textRecords(segment: 0, start: 0, end: 5) + textRecords(segment: 1, start: 5), o)
+        let other = try run(d, textRecords(segment: 0, start: 0, end: 5) + textRecords(segment: 2, start: 5), o)
+        let a = try frames(one, clip: 0), b = try frames(other, clip: 0)
+        XCTAssertEqual(a.count, 3)
+        // Self-attention spreads text through time, so only check that the second segment matters.
+        XCTAssertNotEqual(a[2], b[2])
+    }
+}
