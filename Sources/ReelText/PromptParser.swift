@@ -173,7 +173,8 @@ public enum PromptParser {
     public static let extraPhrases: [String: Term] = [
         "stays put": .motion(.still), "staying put": .motion(.still), "stay put": .motion(.still),
         "at rest": .motion(.still), "sitting": .motion(.still), "sits": .motion(.still), "rests": .motion(.still),
-        "up and down": .motion(.bounces),
+        "up and down": .motion(.bounces), "in a circle": .motion(.circles), "in circles": .motion(.circles),
+        "move in a circle": .motion(.circles), "moves in circles": .motion(.circles), "moving in circles": .motion(.circles),
         "at high speed": .speed(.quickly), "high speed": .speed(.quickly), "at speed": .speed(.quickly),
         "in a hurry": .speed(.quickly), "low speed": .speed(.slowly), "at a crawl": .speed(.slowly),
         "steady camera": .camera(.static), "stationary camera": .camera(.static), "camera is fixed": .camera(.static),
@@ -291,8 +292,18 @@ public enum PromptParser {
         if !attributeWords.isEmpty { best = attributeWords }
         // Several candidates are fine when they mean the same ("spining": spinning, spin).
         let meanings = Set(best.map { lookup($0).map { "\($0)" } ?? $0 })
-        if meanings.count == 1 { return best.min { $0.count > $1.count || ($0.count == $1.count && $0 < $1) } }
-        return nil
+        // Of those, the one closest in length, and a plural only for a word that ends in s ("balll": ball).
+        func rank(_ c: String) -> (Int, Int, String) {
+            (abs(c.count - w.count), c.hasSuffix("s") != word.hasSuffix("s") ? 1 : 0, c)
+        }
+        guard meanings.count == 1, var chosen = best.min(by: { rank($0) < rank($1) }) else { return nil }
+        if !word.hasSuffix("s"), case .shape = lookup(chosen) {
+            for cut in [1, 2] where chosen.count > cut {
+                let singular = String(chosen.dropLast(cut))
+                if case .shape = lookup(singular) { chosen = singular; break }
+            }
+        }
+        return chosen
     }
 
     /// One word of the prompt after compound splitting and typo correction.
@@ -505,15 +516,15 @@ public enum PromptParser {
     }
 
     /// Whether token `i` is an adjective of a shape noun that follows
-    /// ("a spinning star", "a slowly spinning star"): only articles,
-    /// numbers and colour, size, motion and speed words lie between.
+    /// ("a spinning star", "a slowly spinning star"): only colour, size,
+    /// motion and speed words lie between (an article starts a new object:
+    /// "a ball moving up, a ball").
     static func precedesNoun(_ i: Int, in toks: [Token]) -> Bool {
         var k = i + 1
         while k < toks.count {
             switch toks[k].kind {
             case .term(.shape, _): return true
-            case .term(.color, _), .term(.size, _), .term(.motion, _), .term(.speed, _), .number: k += 1
-            case .filler(let w) where w == "a" || w == "an" || w == "the": k += 1
+            case .term(.color, _), .term(.size, _), .term(.motion, _), .term(.speed, _): k += 1
             default: return false
             }
         }
@@ -793,6 +804,15 @@ public enum PromptParser {
                 o.excludedMotions += pending.excludedMotions
                 result.objects[c] = o
                 for var a in pendingAttributions { a.target = .object(c); result.attributions.append(a) }
+            } else if pending.shape == nil && pending.color == nil && pending.size == nil && pendingCount == nil,
+                      !result.objects.isEmpty {
+                // A second motion or speed for an object that has one ("bouncing and spinning"): one object
+                // has one motion, so the first stands; a new object would add what the prompt did not ask for.
+                for var a in pendingAttributions {
+                    a.meaning = "nothing (\(a.meaning) again; the first one stands)"
+                    a.target = .none
+                    result.attributions.append(a)
+                }
             } else {
                 pending.count = pendingCount ?? 1
                 if pendingCount != nil { result.countStated = true }

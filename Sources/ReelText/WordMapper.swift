@@ -76,7 +76,7 @@ public final class WordMapper: @unchecked Sendable {
     private var table: [[Float]]?
     private var cache: [String: WordMatch?] = [:]
 
-    public init(encoder: SentenceEncoder, threshold: Double = 0.6, margin: Double = 0.02) {
+    public init(encoder: SentenceEncoder, threshold: Double = 0.49, margin: Double = 0.03) {
         self.encoder = encoder
         self.threshold = threshold
         self.margin = margin

@@ -173,3 +173,4 @@ final class PromptSuiteTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(held.rate, 0.98, "\(held.kept)/\(held.named): \(held.misses)")
     }
 }
+
