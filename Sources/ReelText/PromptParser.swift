@@ -177,6 +177,20 @@ public enum PromptParser {
         "move in a circle": .motion(.circles), "moves in circles": .motion(.circles), "moving in circles": .motion(.circles),
         "at high speed": .speed(.quickly), "high speed": .speed(.quickly), "at speed": .speed(.quickly),
         "in a hurry": .speed(.quickly), "low speed": .speed(.slowly), "at a crawl": .speed(.slowly),
+        // Motion synonyms the vocabulary lacks and the embedding mapper misses (general English verbs
+        // and adjectives of motion, not the suite's words alone).
+        "soaring": .motion(.movesUp), "soars": .motion(.movesUp), "soar": .motion(.movesUp),
+        "climbing": .motion(.movesUp), "climbs": .motion(.movesUp), "climb": .motion(.movesUp),
+        "ascending": .motion(.movesUp), "ascends": .motion(.movesUp), "ascend": .motion(.movesUp),
+        "descending": .motion(.movesDown), "descends": .motion(.movesDown), "descend": .motion(.movesDown),
+        "dropping": .motion(.movesDown), "drops": .motion(.movesDown), "plunging": .motion(.movesDown),
+        "plunges": .motion(.movesDown),
+        "immobile": .motion(.still), "unmoving": .motion(.still), "motionless": .motion(.still),
+        "at a standstill": .motion(.still), "idle": .motion(.still),
+        "inflating": .motion(.grows), "inflates": .motion(.grows), "enlarging": .motion(.grows),
+        "enlarges": .motion(.grows), "swells": .motion(.grows), "ballooning": .motion(.grows),
+        "deflating": .motion(.shrinks), "deflates": .motion(.shrinks), "dwindling": .motion(.shrinks),
+        "dwindles": .motion(.shrinks), "diminishing": .motion(.shrinks), "shriveling": .motion(.shrinks),
         "steady camera": .camera(.static), "stationary camera": .camera(.static), "camera is fixed": .camera(.static),
         "camera fixed": .camera(.static), "camera stays still": .camera(.static),
     ]
@@ -321,11 +335,19 @@ public enum PromptParser {
         var readings: [WordReading] = []
         for w in words {
             if knownWords.contains(w) || lookup(w) != nil || Int(w) != nil { out.append(Word(text: w, original: w)); continue }
+            if let css = ColorNames.objectColor(w) {
+                // A CSS colour name the vocabulary does not know ("maroon"): its nearest object colour.
+                let how = "CSS colour \(w) (\(css.rgb.r),\(css.rgb.g),\(css.rgb.b)), \(Int(css.distance.rounded())) from \(css.color.rawValue)"
+                out.append(Word(text: css.color.rawValue, original: w, how: how))
+                readings.append(WordReading(from: w, to: css.color.rawValue, how: how))
+                continue
+            }
             if w.contains("-") {
                 let parts = w.split(separator: "-").map(String.init).filter { !$0.isEmpty }
                 var resolved: [String] = []
                 for p in parts {
                     if knownWords.contains(p) || lookup(p) != nil { resolved.append(p) }
+                    else if let css = ColorNames.objectColor(p) { resolved.append(css.color.rawValue) }
                     else if !isEnglish(p), let c = correctTypo(p) { resolved.append(c) }
                 }
                 let colours = resolved.filter { if case .color = lookup($0) { return true } else { return false } }
@@ -766,6 +788,12 @@ public enum PromptParser {
                         current = nil
                     }
                 case .shape(let s):
+                    // "a cubic block": a word mapped to a shape right before a shape noun is that
+                    // noun's adjective, not an object of its own; the noun gives the shape.
+                    if tok.how?.hasPrefix("nearest") == true, i + 1 < toks.count, case .term(.shape, _) = toks[i + 1].kind {
+                        note(tok, "nothing (an adjective of the shape noun after it)", .none)
+                        break
+                    }
                     var object = pending
                     object.shape = s
                     let word = termWords.last ?? ""
