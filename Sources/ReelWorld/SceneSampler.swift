@@ -38,13 +38,18 @@ public struct SceneConstraints: Sendable, Equatable, Hashable {
     /// Exact number of objects (1-3), or nil to sample it (at least objects.count).
     public var objectCount: Int?
     public var objects: [ObjectConstraints]
+    /// Keep a pinned colour on a pinned background even when WORLD.md's
+    /// colour rule excludes the pair (reel-prompt-expand honours what a user
+    /// asked for, with a warning); training data never sets it.
+    public var allowsColorsNearBackground = false
 
     public init(background: Background? = nil, camera: Camera? = nil, objectCount: Int? = nil,
-                objects: [ObjectConstraints] = []) {
+                objects: [ObjectConstraints] = [], allowsColorsNearBackground: Bool = false) {
         self.background = background
         self.camera = camera
         self.objectCount = objectCount
         self.objects = objects
+        self.allowsColorsNearBackground = allowsColorsNearBackground
     }
 
     /// No constraint at all: the plain training distribution.
@@ -91,7 +96,9 @@ public enum SceneSampler {
         let pinnedColors = constraints.objects.compactMap(\.color)
         let background: Background
         if let b = constraints.background {
-            if let bad = pinnedColors.first(where: { !b.allows($0) }) { throw .colorNotAllowed(bad, b) }
+            if !constraints.allowsColorsNearBackground, let bad = pinnedColors.first(where: { !b.allows($0) }) {
+                throw .colorNotAllowed(bad, b)
+            }
             background = b
         } else {
             let candidates = Background.allCases.filter { b in pinnedColors.allSatisfy { b.allows($0) } }

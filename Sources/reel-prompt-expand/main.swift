@@ -33,6 +33,9 @@ struct PromptExpand: ReelCommand {
     @Flag(name: .customLong("print"), help: "Print only the detailed caption as text; write no stream.")
     var printOnly = false
 
+    @Flag(name: .customLong("explain"), help: "Say on standard error which words gave which attribute and what was filled in.")
+    var explain = false
+
     @Option(name: .customLong("at"), help: ArgumentHelp("Tie the prompt to video frames START..<END (START: runs to the end).", valueName: "START:END"))
     var at: String?
 
@@ -59,32 +62,43 @@ struct PromptExpand: ReelCommand {
             throw ToolError.data("the prompt is \(text.utf8.count) bytes, more than the limit of \(ReelFormat.maxTextBytes)")
         }
 
+        // The encoder embeds the texts and maps words outside the vocabulary.
+        func loadEncoder() throws -> SentenceEncoder {
+            do {
+                return try SentenceEncoder(directory: try TextModelDirectory.locate(explicit: textModel), maxLength: maxLength)
+            } catch let e as TextError {
+                switch e {
+                case .modelNotFound, .missingModelFile, .cannotRead: throw ToolError.noInput(e.description)
+                default: throw ToolError.data(e.description)
+                }
+            }
+        }
+        var encoder: SentenceEncoder?
+        if !printOnly || !noExpand {
+            do { encoder = try loadEncoder() } catch let e as ToolError where printOnly {
+                // --print needs the model only to map unknown words.
+                printError("\(Self.toolName): warning: words outside the vocabulary are not mapped: \(e)")
+            }
+        }
+
         // Expand.
         let usedSeed = seed ?? UInt64.random(in: 0...UInt64.max)
         var caption: String?
         if !noExpand {
             let expansion: PromptExpansion
-            do { expansion = try PromptExpander().expand(text, seed: usedSeed) } catch let e as PromptExpansionError {
+            let expander = PromptExpander(mapper: encoder.map { WordMapper(encoder: $0) })
+            do { expansion = try expander.expand(text, seed: usedSeed) } catch let e as PromptExpansionError {
                 throw ToolError.data(e.description)
             }
             for w in expansion.warnings { printError("\(Self.toolName): warning: \(w)") }
+            if explain { for line in expansion.explanation { printError("\(Self.toolName): explain: \(line)") } }
             caption = expansion.caption
         }
         if printOnly {
             try printLine(caption ?? text)
             return
         }
-
-        // Encode.
-        let encoder: SentenceEncoder
-        do {
-            encoder = try SentenceEncoder(directory: try TextModelDirectory.locate(explicit: textModel), maxLength: maxLength)
-        } catch let e as TextError {
-            switch e {
-            case .modelNotFound, .missingModelFile, .cannotRead: throw ToolError.noInput(e.description)
-            default: throw ToolError.data(e.description)
-            }
-        }
+        guard let encoder else { throw ToolError.noInput("the text model was not loaded") }
         let writer = try StreamIO.output(tool: Self.toolName)
 
         // Forward the input stream, if any, noting which segment numbers it uses.

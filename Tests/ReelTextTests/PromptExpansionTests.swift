@@ -99,20 +99,39 @@ final class PromptExpansionTests: XCTestCase {
         XCTAssertEqual(e.prompt, "a red ball next to a giraffe eating pizza")
         XCTAssertEqual(e.scene?.objects.first?.color, .red)
 
+        // Nothing recognizable still makes a scene, drawn from the training distribution.
         let outside = try expander.expand("a cat playing the piano", seed: 3)
-        XCTAssertNil(outside.caption)
-        XCTAssertTrue(outside.warnings.contains { $0.contains("cat") && $0.contains("embedded as is") }, "\(outside.warnings)")
+        XCTAssertNotNil(outside.caption)
+        XCTAssertFalse(outside.scene?.objects.isEmpty ?? true)
+        XCTAssertNil(outside.constraints.objectCount)
+        XCTAssertTrue(outside.warnings.contains { $0.contains("cat") }, "\(outside.warnings)")
+        XCTAssertTrue(outside.warnings.contains { $0.contains("training distribution") }, "\(outside.warnings)")
 
         let clean = try expander.expand("red ball bouncing", seed: 3)
         XCTAssertTrue(clean.warnings.isEmpty, "\(clean.warnings)")
     }
 
-    func testContradictionsAreErrors() {
+    func testTooManyObjectsIsAnErrorAndColoursNearTheBackgroundAreKept() throws {
         XCTAssertThrowsError(try expander.expand("four balls", seed: 1)) { error in
             XCTAssertEqual(error as? PromptExpansionError, .tooManyObjects(named: 4))
         }
-        XCTAssertThrowsError(try expander.expand("a white ball on a white background", seed: 1)) { error in
-            XCTAssertTrue("\(error)".contains("white"), "\(error)")
+        // The training rule (a colour at least 80 from the background) is not a refusal.
+        for (prompt, color, background) in [("purple ball moving up at sunset", ObjectColor.purple, Background.sunset),
+                                             ("a white ball on a white background", .white, .white)] {
+            for seed in UInt64(0)..<10 {
+                let e = try expander.expand(prompt, seed: seed)
+                XCTAssertEqual(e.scene?.objects.first?.color, color, prompt)
+                XCTAssertEqual(e.scene?.background, background, prompt)
+                XCTAssertEqual(e.scene?.objects.count, 1, prompt)
+                XCTAssertTrue(e.warnings.contains { $0.contains("outside what the model was trained on")
+                    && $0.contains("\(color.rawValue) object on the \(background.rawValue) background") }, "\(e.warnings)")
+            }
+        }
+        // An allowed pair says nothing, and a colour alone still picks an allowing background.
+        XCTAssertTrue(try expander.expand("a red ball on a white background", seed: 1).warnings.isEmpty)
+        for seed in UInt64(0)..<20 {
+            let e = try expander.expand("a purple ball", seed: seed)
+            XCTAssertTrue(try XCTUnwrap(e.scene).background.allows(.purple))
         }
         let e = try? expander.expand("a ball on a red background", seed: 1)
         XCTAssertTrue(e?.warnings.contains { $0.contains("red background") } ?? false)
