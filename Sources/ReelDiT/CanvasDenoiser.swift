@@ -21,6 +21,8 @@ public struct DenoiseOptions: Sendable {
     public var variations = 1
     /// Canvas for a stream with no clip: pixel size and video frames.
     public var width = 64, height = 64, frames = 17
+    /// With a clip on input: make its canvas at least this many video frames (the added frames are generated).
+    public var extendTo: Int? = nil
     public init(steps: Int, guidance: Float, seed: UInt64) { self.steps = steps; self.guidance = guidance; self.seed = seed }
 }
 
@@ -139,9 +141,16 @@ public final class CanvasDenoiser {
         var canvas: Canvas
         let factor = cfg.spatialFactor
         if let h = header {
-            let frames = max(h.frameCount, (stored.keys.max() ?? -1) + 1, (levels.keys.max() ?? -1) + 1)
+            var frames = max(h.frameCount, (stored.keys.max() ?? -1) + 1, (levels.keys.max() ?? -1) + 1)
+            var vf = sourceFrames ?? (1 + (frames - 1) * cfg.temporalFactor)
+            if let n = o.extendTo {
+                guard (1...cfg.maxFrames).contains(n) else {
+                    throw DiTError.unsupported("--frames \(n) is outside 1 to \(cfg.maxFrames), the lengths the model serves")
+                }
+                frames = max(frames, Self.latentFrames(videoFrames: n, factor: cfg.temporalFactor))
+                vf = max(vf, n)
+            }
             guard frames >= 1 else { throw DiTError.badInput("clip \(h.clip) has no frames and a frame count of 0: nothing to denoise") }
-            let vf = sourceFrames ?? (1 + (frames - 1) * cfg.temporalFactor)
             canvas = Canvas(clip: h.clip, frames: frames, height: h.height, width: h.width, sourceWidth: h.sourceWidth,
                             sourceHeight: h.sourceHeight, sourceFrames: vf, fps: h.fps, tokens: [], levels: [])
         } else if geometry != nil || !stored.isEmpty {

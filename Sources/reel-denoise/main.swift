@@ -32,8 +32,8 @@ struct Denoise: ReelCommand {
     @Option(name: .customLong("size"), help: ArgumentHelp("Pixel size of a new canvas, WxH (64x64, 112x64, 64x112 are trained).", valueName: "WxH"))
     var size = "64x64"
 
-    @Option(name: .customLong("frames"), help: "Video frames of a new canvas, 1 to the model's longest (33).")
-    var frames = 17
+    @Option(name: .customLong("frames"), help: "Video frames of a new canvas, 1 to the model's longest (33; default 17); with a clip on input, the length to extend its canvas to.")
+    var frames: Int?
 
     @Option(name: .customLong("steps"), help: "Sampling steps (default: the model's, chosen by measurement).")
     var steps: Int?
@@ -65,7 +65,7 @@ struct Denoise: ReelCommand {
         let records: [Record] = StreamIO.stdinIsStream ? try StreamIO.input(tool: Self.toolName).readAll() : []
         var o = DenoiseOptions(steps: steps ?? dit.config.defaultSteps, guidance: guidance ?? dit.config.defaultGuidance, seed: seed)
         o.variations = variations
-        o.width = w; o.height = h; o.frames = frames
+        o.width = w; o.height = h; o.frames = frames ?? 17; o.extendTo = frames
         let writer = try StreamIO.output(tool: Self.toolName)
         let denoiser = CanvasDenoiser(model: dit, null: null, warn: { printError("reel-denoise: warning: \($0)") })
         let tty = isatty(2) != 0

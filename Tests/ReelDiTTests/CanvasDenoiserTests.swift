@@ -61,7 +61,7 @@ final class CanvasDenoiserTests: XCTestCase {
             XCTAssertEqual(head?.kind, .latents); XCTAssertEqual(head?.model, "test-vae")
             XCTAssertEqual(source, "0 \(n)")
             XCTAssertEqual(try frames(out, clip: 0).count, want)
-            XCTAssertEqual(out.last?.type, .done)
+            XCTAssertEqual(out.last?.type, .provenance)
         }
     }
 
