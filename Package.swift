@@ -171,6 +171,8 @@ targets += [
                                                     "ReelText", "ReelVAE"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
     .testTarget(name: "ReelDiTTests", dependencies: ["ReelDiT", "ReelNumerics", "ReelOptim", "ReelStream"], exclude: ["Fixtures"]),
+    .executableTarget(name: "bench-dit", dependencies: ["ReelDiT", "ReelNumerics"], path: "Sources/bench-dit",
+                      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
     .executableTarget(name: "reel-denoise", dependencies: ["ReelDiT", "ReelText", "ReelPatch", "ReelStream", "ReelCLI", argumentParser]),
 ]
 

@@ -23,6 +23,7 @@ from make_engine_fixtures import write_fixture  # noqa: E402
 
 # A tiny config: 8 latent channels, patch 2x2 (D = 32), width 24, 2 blocks, 2 heads (head 12: rope 4+4+4).
 CH, PH, PW, C, DEPTH, HEADS, MLP, CT, FREQ = 8, 2, 2, 24, 2, 2, 2, 6, 256
+ROPE = (4, 4, 4)
 D = CH * PH * PW
 
 
@@ -54,7 +55,7 @@ def timestep_features(levels):
     i = torch.arange(half, dtype=torch.float64)
     freq = torch.exp(-math.log(10000.0) * i / half)
     a = levels.double()[:, None] * 1000 * freq[None]
-    return torch.cat([torch.cos(a), torch.sin(a)], dim=1)
+    return torch.cat([torch.cos(a), torch.sin(a)], dim=1).to(levels.dtype)
 
 
 def forward(p, tokens, levels, frames, gh, gw, text, text_valid, text_seg, frame_seg, pooled):
@@ -65,7 +66,7 @@ def forward(p, tokens, levels, frames, gh, gw, text, text_valid, text_seg, frame
     pe = lin(F.silu(lin(pooled.reshape(b * frames, CT), "text.fc1")), "text.fc2")
     cond = (te + pe).reshape(b, frames, C)
     pos = torch.tensor([[f, y, x] for f in range(frames) for y in range(gh) for x in range(gw)])
-    rope = R.rope3d_tables(C // HEADS, (4, 4, 4), pos)
+    rope = R.rope3d_tables(C // HEADS, ROPE, pos, dtype=tokens.dtype)
     qseg = frame_seg.repeat_interleave(n, dim=1)
     mask = R.attention_mask(b, t, text.shape[1], key_valid=text_valid, query_segment=qseg, key_segment=text_seg)
     h = lin(tokens, "in_proj")

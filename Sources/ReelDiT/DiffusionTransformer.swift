@@ -186,15 +186,16 @@ public final class DiffusionTransformer: Layer {
         return out
     }
 
-    /// Multiply-adds of one forward pass over `tokens` tokens in `frames` frames with `textTokens` text tokens
-    /// (projections, MLP and attention products; elementwise work left out).
+    /// Multiply-adds of one forward pass of one sample over `tokens` tokens in `frames` frames with
+    /// `textTokens` text tokens: projections, MLP, attention products (elementwise work left out).
     public func multiplyAdds(tokens t: Int, frames f: Int, textTokens l: Int) -> Int {
         let c = config.width, d = config.tokenDim, hid = config.mlpRatio * c
-        var per = t * (3 * c * c + c * c + c * c + 2 * c * hid)  // qkv, proj, cross q + proj... (q and proj)
-        per += t * c * c          // cross proj
-        per += l * config.textWidth * 2 * c  // cross kv
-        per += 2 * t * t * c + 2 * t * l * c  // attention products
-        per += f * c * 6 * c
-        return config.depth * per + t * d * c * 2 + f * c * 2 * c
+        var perBlock = t * (3 * c * c + c * c)        // self-attention qkv and output projections
+        perBlock += t * (c * c + c * c) + l * config.textWidth * 2 * c  // cross-attention q, output; k and v
+        perBlock += t * 2 * c * hid                    // MLP
+        perBlock += 2 * t * t * c + 2 * t * l * c       // attention scores and weighted sums
+        perBlock += f * c * 6 * c                      // adaLN, per frame
+        let embed = f * (DiffusionTransformer.frequencyDim * c + c * c + config.textWidth * c + c * c)
+        return config.depth * perBlock + 2 * t * d * c + f * c * 2 * c + embed
     }
 }
