@@ -166,6 +166,7 @@ for target in targets where target.name == "ToolTests" {
 // The DiT's loops run hot even in debug builds (a test overfits a tiny model): -Ounchecked for now.
 targets += [
     .target(name: "ReelDiT", dependencies: ["ReelNumerics", "ReelSafetensors", "ReelStream", "ReelPatch"],
+            resources: [.copy("Resources/dit-default.safetensors"), .copy("Resources/dit-default.json")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
     .target(name: "ReelDiTTraining", dependencies: ["ReelDiT", "ReelNumerics", "ReelOptim", "ReelSafetensors", "ReelStream",
                                                     "ReelText", "ReelVAE"],
