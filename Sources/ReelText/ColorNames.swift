@@ -162,6 +162,10 @@ public enum ColorNames {
         "yellowgreen": RGB(154, 205, 50)
     ]
 
+    /// Names whose everyday sense is far from CSS's value: the dictionary sense wins
+    /// (Merriam-Webster, plum: "a dark reddish purple"; CSS's plum is a pale lilac).
+    public static let everydaySenses: [String: RGB] = ["plum": RGB(142, 69, 133)]
+
     /// Channels within this of each other: a grey, read as white or black.
     static let greyTolerance = 24
 
@@ -181,7 +185,7 @@ public enum ColorNames {
 
     /// The object colour a CSS colour name is read as ("maroon": red), or nil for another word.
     public static func objectColor(_ name: String) -> (color: ObjectColor, rgb: RGB, distance: Double)? {
-        guard let rgb = css[name] else { return nil }
+        guard let rgb = everydaySenses[name] ?? css[name] else { return nil }
         let (c, d) = nearest(to: rgb)
         return (c, rgb, d)
     }
