@@ -160,6 +160,22 @@ for target in targets where target.name == "ToolTests" {
     target.dependencies.append("reel-train")
 }
 
+// MARK: - Quality scores: reel-score (issue 11)
+
+// Prompt adherence and temporal quality of clips in the shapes world (ReelScore), the
+// reel-score tool (latent clips decoded with ReelVAE) and its throughput bench.
+// Segmentation loops run per pixel of every frame: -Ounchecked even in debug test builds.
+targets += [
+    .target(name: "ReelScore", dependencies: ["ReelWorld", "ReelText", "ReelStream", "ReelVAE"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-score", dependencies: ["ReelScore", "ReelCLI", "ReelMediaCLI", "ReelStream",
+                                                         "ReelVAE", "ReelVideo", "ReelImage", argumentParser]),
+    .executableTarget(name: "bench-score", dependencies: ["ReelScore", "ReelWorld"], path: "Sources/bench-score",
+                      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .testTarget(name: "ReelScoreTests", dependencies: ["ReelScore", "ReelWorld", "ReelStream", "ReelVAE",
+                                                       "ReelTestSupport", "reel-score", "reel-synth"]),
+]
+
 // MARK: - Benchmarks (make bench; never part of the tests)
 
 let package = Package(

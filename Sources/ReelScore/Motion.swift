@@ -1,0 +1,207 @@
+// The motion class of one track, from its centre and size over time
+// (WORLD.md's kinematics; see reel-score(1), MOTION CLASSES).
+//
+// Positions are taken after the camera's shift is removed. In frames t of the
+// measured set (see ObjectTrack.measured), with the travel threshold
+// m = max(1 px, 0.02 of the short side):
+//   - the centre's range is under m in x and y: the object stays in place; it
+//     grows or shrinks when its size changes by over 15% from the first frames
+//     to the last, spins when its k-fold outline (k = 4 square, 3 triangle,
+//     5 star) turns by over 0.35 rad, and is still otherwise;
+//   - it travels in x only (the y range under max(m, 0.2 x range)): moves left
+//     or right, the direction it goes first (it may bounce off an edge later);
+//   - in y only: bounces when, away from the turns, its vertical velocity
+//     grows downwards (the mean second difference of y is over
+//     `gravityThreshold`: gravity), else moves up or down, the way it goes first;
+//   - in both: circles.
+// Speeds are path speeds in pixels per second (8 frames per second), compared
+// with the geometric mean of the world's slow and quick speeds (0.25 and 0.6 of
+// the canvas's extent per second): the width for left and right; for up, down,
+// bounces and circles the mean of 0.25 of the longer side and 0.6 of the
+// shorter, which separates the two speeds whichever side a renderer measures
+// them on (for aspect ratios up to 2.4). Grows and shrinks: the scale's rate
+// per second (0.25 or 0.6 of the nominal size); spins: turns per second.
+
+import ReelWorld
+
+struct MotionEstimate: Sendable, Equatable {
+    var motion: Motion
+    var speed: Speed?
+    /// How poorly the world's kinematics explain the track (0: exactly); used to choose the camera.
+    var misfit: Double
+    /// Path speed, pixels per second (0 when staying in place); turns per second for spins, scale per second for grows/shrinks.
+    var rate: Double
+}
+
+enum MotionClassifier {
+    static let fps = Double(worldFPS)
+    static let gravityThreshold = 0.05
+    static let scaleChange = 0.15
+    static let spinAngle = 0.35
+
+    /// The k of the k-fold symmetry whose orientation shows a spin (nil for the ball).
+    static func fold(_ shape: Shape) -> Int? {
+        switch shape {
+        case .ball: nil
+        case .square: 4
+        case .triangle: 3
+        case .star: 5
+        }
+    }
+
+    static func speedThreshold(horizontal: Bool, width: Int, height: Int) -> Double {
+        let slow = Speed.slowly.value, quick = Speed.quickly.value
+        if horizontal { return (slow * quick).squareRoot() * Double(width) }
+        return (slow * Double(max(width, height)) * quick * Double(min(width, height))).squareRoot()
+    }
+
+    static func speedClass(_ rate: Double, threshold: Double) -> Speed { rate >= threshold ? .quickly : .slowly }
+
+    /// The log-distance of a speed from the nearer of the world's two speeds.
+    static func speedMisfit(_ pxPerSecond: Double, extent: Double) -> Double {
+        let v = max(pxPerSecond, 1e-3) / extent
+        return min(abs(log(v / Speed.slowly.value)), abs(log(v / Speed.quickly.value)))
+    }
+
+    static func classify(_ track: ObjectTrack, shape: Shape, shift: [Double], width: Int, height: Int) -> MotionEstimate {
+        let frames = track.measured
+        let short = Double(min(width, height))
+        guard frames.count >= 2 else { return MotionEstimate(motion: .still, speed: nil, misfit: 0, rate: 0) }
+        let xs = frames.map { track.blobs[$0].cx - shift[$0] }
+        let ys = frames.map { track.blobs[$0].cy }
+        let m = max(1.0, 0.02 * short)
+        let rx = (xs.max()! - xs.min()!), ry = (ys.max()! - ys.min()!)
+        let duration = Double(frames.last! - frames.first!) / fps
+
+        if max(rx, ry) < m {
+            let misfit = (rx + ry) / short
+            let sizes = frames.map { track.blobs[$0].area.squareRoot() }
+            let n = sizes.count
+            let first = n >= 4 ? (sizes[0] + sizes[1]) / 2 : sizes[0]
+            let last = n >= 4 ? (sizes[n - 1] + sizes[n - 2]) / 2 : sizes[n - 1]
+            let ratio = last / max(first, 1e-6)
+            if ratio > 1 + scaleChange || ratio < 1 / (1 + scaleChange) {
+                let grows = ratio > 1
+                // Scale per second over the first frames (quick growth stops at 1.5 after 13 frames).
+                let start: Double = grows ? 0.5 : 1.5
+                let k = min(n - 1, 4)
+                let rate = abs(start * sizes[k] / sizes[0] - start) / (Double(frames[k] - frames[0]) / fps)
+                let threshold = (Speed.slowly.value * Speed.quickly.value).squareRoot()
+                return MotionEstimate(motion: grows ? .grows : .shrinks, speed: speedClass(rate, threshold: threshold),
+                                      misfit: misfit, rate: rate)
+            }
+            if let k = fold(shape), duration > 0 {
+                var total = 0.0, agree = 0, steps = 0
+                let period = 2 * Double.pi / Double(k)
+                var previous = track.blobs[frames[0]].orientation(k)
+                for f in frames.dropFirst() {
+                    let o = track.blobs[f].orientation(k)
+                    var d = (o - previous).truncatingRemainder(dividingBy: period)
+                    if d > period / 2 { d -= period }
+                    if d < -period / 2 { d += period }
+                    total += d
+                    previous = o
+                    steps += 1
+                    if abs(d) > 0.02 { agree += (d > 0) == (total > 0) ? 1 : 0 }
+                }
+                if abs(total) > spinAngle && Double(agree) >= 0.6 * Double(steps) {
+                    let turns = abs(total) / (2 * Double.pi) / duration
+                    let threshold = (Speed.slowly.value * Speed.quickly.value).squareRoot()
+                    return MotionEstimate(motion: .spins, speed: speedClass(turns, threshold: threshold), misfit: misfit, rate: turns)
+                }
+            }
+            return MotionEstimate(motion: .still, speed: nil, misfit: misfit, rate: 0)
+        }
+
+        // Steps between consecutive measured frames, per frame.
+        var dx: [Double] = [], dy: [Double] = []
+        for i in 1..<frames.count where frames[i] - frames[i - 1] == 1 {
+            dx.append(xs[i] - xs[i - 1])
+            dy.append(ys[i] - ys[i - 1])
+        }
+        if dx.isEmpty {
+            for i in 1..<frames.count {
+                let g = Double(frames[i] - frames[i - 1])
+                dx.append((xs[i] - xs[i - 1]) / g)
+                dy.append((ys[i] - ys[i - 1]) / g)
+            }
+        }
+        func firstDirection(_ v: [Double]) -> Double {
+            for value in v.dropFirst() where abs(value - v[0]) > m / 2 { return value - v[0] }
+            return (v.last ?? 0) - v[0]
+        }
+        let W = Double(width), H = Double(height)
+        if ry < max(m, 0.2 * rx) {
+            let rate = median(dx.map(abs)) * fps
+            let misfit = ry / short + dx.filter { abs($0) > 0.05 }.map { speedMisfit(abs($0) * fps, extent: W) }.mean
+            let motion: Motion = firstDirection(xs) < 0 ? .movesLeft : .movesRight
+            return MotionEstimate(motion: motion, speed: speedClass(rate, threshold: speedThreshold(horizontal: true, width: width, height: height)),
+                                  misfit: misfit, rate: rate)
+        }
+        let threshold = speedThreshold(horizontal: false, width: width, height: height)
+        if rx < max(m, 0.2 * ry) {
+            // Vertical: gravity away from the turns?
+            var accelerations: [Double] = []
+            if dy.count >= 2 {
+                for i in 1..<dy.count where (dy[i] > 0) == (dy[i - 1] > 0) && abs(dy[i]) > 0.05 && abs(dy[i - 1]) > 0.05 {
+                    accelerations.append(dy[i] - dy[i - 1])
+                }
+            }
+            let misfit = rx / short
+            if accelerations.count >= 2 && accelerations.mean > gravityThreshold {
+                let rate = dy.map(abs).mean * fps
+                return MotionEstimate(motion: .bounces, speed: speedClass(rate, threshold: threshold), misfit: misfit, rate: rate)
+            }
+            let rate = median(dy.map(abs)) * fps
+            let motion: Motion = firstDirection(ys) < 0 ? .movesUp : .movesDown
+            return MotionEstimate(motion: motion, speed: speedClass(rate, threshold: threshold), misfit: misfit, rate: rate)
+        }
+        // Both axes: a circle. Misfit: distance from the best circle, and its radius against 0.2 of the short side.
+        let (cx, cy, r) = fitCircle(xs, ys)
+        var residual = 0.0
+        for i in xs.indices {
+            let d = ((xs[i] - cx) * (xs[i] - cx) + (ys[i] - cy) * (ys[i] - cy)).squareRoot() - r
+            residual += d * d
+        }
+        residual = (residual / Double(xs.count)).squareRoot()
+        let expected = 0.2 * short
+        let misfit = r.isFinite && r > 0 ? residual / max(r, 1) + abs(log(r / expected)) : 10
+        let rate = median(zip(dx, dy).map { ($0 * $0 + $1 * $1).squareRoot() }) * fps
+        _ = H
+        return MotionEstimate(motion: .circles, speed: speedClass(rate, threshold: threshold), misfit: misfit, rate: rate)
+    }
+
+    /// Least-squares circle through points (Kasa's algebraic fit): centre and radius.
+    static func fitCircle(_ xs: [Double], _ ys: [Double]) -> (Double, Double, Double) {
+        let n = Double(xs.count)
+        let mx = xs.mean, my = ys.mean
+        var suu = 0.0, svv = 0.0, suv = 0.0, suuu = 0.0, svvv = 0.0, suvv = 0.0, svuu = 0.0
+        for i in xs.indices {
+            let u = xs[i] - mx, v = ys[i] - my
+            suu += u * u; svv += v * v; suv += u * v
+            suuu += u * u * u; svvv += v * v * v; suvv += u * v * v; svuu += v * u * u
+        }
+        let det = suu * svv - suv * suv
+        guard abs(det) > 1e-9 else { return (mx, my, .infinity) }
+        let a = 0.5 * (suuu + suvv), b = 0.5 * (svvv + svuu)
+        let uc = (a * svv - b * suv) / det, vc = (b * suu - a * suv) / det
+        let r = (uc * uc + vc * vc + (suu + svv) / n).squareRoot()
+        return (mx + uc, my + vc, r)
+    }
+}
+
+func median(_ v: [Double]) -> Double {
+    guard !v.isEmpty else { return 0 }
+    let s = v.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+extension Array where Element == Double {
+    var mean: Double { isEmpty ? 0 : reduce(0, +) / Double(count) }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,62 @@
+// Following each object through the clip. Objects are told apart by colour
+// (the world gives the objects of a clip distinct colours), so a track is one
+// palette colour's blob in every frame. A frame is "clean" for a track when the
+// blob is there, does not touch the frame's border and does not touch another
+// object's box: there the blob is the whole shape, and its centre, size and
+// outline can be read.
+
+import ReelWorld
+
+public struct ObjectTrack: Sendable {
+    public let color: ObjectColor
+    /// Per frame; an empty blob where the colour is absent.
+    public var blobs: [Blob]
+    public var present: [Bool]
+    public var clean: [Bool]
+
+    /// Frames where the object can be measured: the clean ones, or every present one when fewer than 3 are clean.
+    public var measured: [Int] {
+        let c = clean.indices.filter { clean[$0] }
+        return c.count >= min(3, present.filter { $0 }.count) ? c : present.indices.filter { present[$0] }
+    }
+}
+
+enum Tracker {
+    /// Least area (pixels) for a colour to count as present in a frame.
+    static let minimumArea = 2.0
+
+    /// Tracks from per-frame blobs (blobs[t][k] is colour k in frame t). A colour
+    /// is an object when present in at least a third of the frames (at least one)
+    /// and, in some frame, not a thin fringe inside another object's box (the
+    /// mix of two colours at an edge can look like a third colour).
+    static func tracks(_ blobs: [[Blob]], colors: [ObjectColor], shortSide: Int) -> [ObjectTrack] {
+        let T = blobs.count
+        var out: [ObjectTrack] = []
+        let minFrames = max(1, (T + 2) / 3)
+        for k in colors.indices {
+            let series = blobs.map { $0[k] }
+            let present = series.map { $0.area >= minimumArea && $0.minX <= $0.maxX }
+            guard present.filter({ $0 }).count >= minFrames else { continue }
+            // A fringe: in every present frame inside a larger blob's box and under a quarter of its area.
+            var standsAlone = false
+            for t in 0..<T where present[t] {
+                let b = series[t]
+                let inside = blobs[t].indices.contains { j in
+                    j != k && blobs[t][j].area > 4 * b.area && b.minX >= blobs[t][j].minX - 1 && b.maxX <= blobs[t][j].maxX + 1
+                        && b.minY >= blobs[t][j].minY - 1 && b.maxY <= blobs[t][j].maxY + 1
+                }
+                if !inside { standsAlone = true; break }
+            }
+            guard standsAlone else { continue }
+            out.append(ObjectTrack(color: colors[k], blobs: series, present: present, clean: present))
+        }
+        for i in out.indices {
+            for t in 0..<T where out[i].present[t] {
+                let b = out[i].blobs[t]
+                let touches = out.indices.contains { j in j != i && out[j].present[t] && b.overlaps(out[j].blobs[t]) }
+                out[i].clean[t] = !b.touchesEdge && !touches
+            }
+        }
+        return out
+    }
+}
