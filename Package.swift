@@ -173,8 +173,12 @@ targets += [
     .executableTarget(name: "bench-score", dependencies: ["ReelScore", "ReelWorld"], path: "Sources/bench-score",
                       swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
     .testTarget(name: "ReelScoreTests", dependencies: ["ReelScore", "ReelWorld", "ReelStream", "ReelVAE",
-                                                       "ReelTestSupport", "reel-score", "reel-synth"]),
+                                                       "ReelTestSupport", "reel-score", "reel-synth", "reel-encode"]),
 ]
+// ToolTests checks every tool's man page against its --help, so it builds reel-score too.
+for target in targets where target.name == "ToolTests" {
+    target.dependencies.append("reel-score")
+}
 
 // MARK: - Benchmarks (make bench; never part of the tests)
 

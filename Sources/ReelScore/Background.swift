@@ -8,7 +8,7 @@
 // pattern colours, which box filtering blends at cell edges). A pixel's
 // distance to the background is its distance to its row's segment. The clip's
 // background is the one whose segments lie nearest the pixels, each pixel's
-// distance capped at `distanceCap` so that objects (at least 80 from the
+// distance (see fitDistance) capped at `distanceCap` so that objects (at least 80 from the
 // background by WORLD.md's colour rule) weigh the same whatever their colour.
 
 import ReelWorld
@@ -56,6 +56,23 @@ struct BackgroundModel: Sendable {
         return (q, (e * e).sum().squareRoot())
     }
 
+    /// The distance `fit` uses: to the segment's ends for a pattern (blends
+    /// occur only at cell edges, and a plain gray lies on both patterns'
+    /// segments), to the row's gradient colour for night (its stars are few),
+    /// to the segment otherwise.
+    @inline(__always) func fitDistance(_ p: SIMD3<Float>, row y: Int) -> Float {
+        switch background.kind {
+        case .pattern:
+            let a = p - rowA[y], b = p - rowB[y]
+            return min((a * a).sum(), (b * b).sum()).squareRoot()
+        case .gradient:
+            let a = p - rowA[y]
+            return (a * a).sum().squareRoot()
+        case .solid:
+            return nearest(p, row: y).1
+        }
+    }
+
     /// Mean capped distance of every `step`-th pixel of `frame` to this background.
     func fit(_ frame: [UInt8], step: Int) -> Float {
         let plane = width * height
@@ -65,7 +82,7 @@ struct BackgroundModel: Sendable {
             var p = 0
             while p < plane {
                 let px = SIMD3(Float(f[p]), Float(f[plane + p]), Float(f[2 * plane + p]))
-                total += min(BackgroundModel.distanceCap, nearest(px, row: p / width).1)
+                total += min(BackgroundModel.distanceCap, fitDistance(px, row: p / width))
                 n += 1
                 p += step
             }

@@ -73,3 +73,20 @@ public enum ScoreError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+import ReelWorld
+
+extension ClipPixels {
+    /// The frames ReelWorld's renderer draws for `scene`.
+    public init(rendering scene: Scene) throws(WorldError) {
+        let r = try SceneRenderer(scene)
+        var scratch = [UInt8]()
+        var frames: [[UInt8]] = []
+        for i in 0..<scene.frames {
+            var planar = [UInt8](repeating: 0, count: r.frameByteCount)
+            planar.withUnsafeMutableBytes { r.renderPlanarFrame(i, into: $0, scratch: &scratch) }
+            frames.append(planar)
+        }
+        self.init(width: scene.width, height: scene.height, frames: frames)
+    }
+}

@@ -11,7 +11,7 @@
 //   - it travels in x only (the y range under max(m, 0.2 x range)): moves left
 //     or right, the direction it goes first (it may bounce off an edge later);
 //   - in y only: bounces when, away from the turns, its vertical velocity
-//     grows downwards (the mean second difference of y is over
+//     grows downwards (the median second difference of y is over
 //     `gravityThreshold`: gravity), else moves up or down, the way it goes first;
 //   - in both: circles.
 // Speeds are path speeds in pixels per second (8 frames per second), compared
@@ -148,7 +148,7 @@ enum MotionClassifier {
                 }
             }
             let misfit = rx / short
-            if accelerations.count >= 2 && accelerations.mean > gravityThreshold {
+            if accelerations.count >= 2 && median(accelerations) > gravityThreshold {
                 let rate = dy.map(abs).mean * fps
                 return MotionEstimate(motion: .bounces, speed: speedClass(rate, threshold: threshold), misfit: misfit, rate: rate)
             }

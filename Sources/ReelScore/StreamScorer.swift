@@ -82,7 +82,6 @@ public final class StreamScorer {
         var out: [ClipScore] = []
         for clip in order {
             guard let h = headers[clip] else { continue }
-            let pixels: ClipPixels
             var clipFrames: [Int: Frame] = frames[clip] ?? [:]
             var header = h
             if h.kind == .latents {

@@ -1,7 +1,8 @@
 // Following each object through the clip. Objects are told apart by colour
 // (the world gives the objects of a clip distinct colours), so a track is one
 // palette colour's blob in every frame. A frame is "clean" for a track when the
-// blob is there, does not touch the frame's border and does not touch another
+// blob is there, is not cut by the frame's border (touching it with under 97%
+// of the track's median area away from the border) and does not touch another
 // object's box: there the blob is the whole shape, and its centre, size and
 // outline can be read.
 
@@ -51,10 +52,15 @@ enum Tracker {
             out.append(ObjectTrack(color: colors[k], blobs: series, present: present, clean: present))
         }
         for i in out.indices {
+            let present = out[i].present.indices.filter { out[i].present[$0] }
+            let inside = present.filter { !out[i].blobs[$0].touchesEdge }
+            let typical = median((inside.isEmpty ? present : inside).map { out[i].blobs[$0].area })
             for t in 0..<T where out[i].present[t] {
                 let b = out[i].blobs[t]
                 let touches = out.indices.contains { j in j != i && out[j].present[t] && b.overlaps(out[j].blobs[t]) }
-                out[i].clean[t] = !b.touchesEdge && !touches
+                // At the border a shape is whole unless the camera carried part of it out (its area drops).
+                let cut = b.touchesEdge && b.area < 0.97 * typical
+                out[i].clean[t] = !cut && !touches
             }
         }
         return out

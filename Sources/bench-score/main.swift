@@ -15,18 +15,9 @@ func now() -> Double {
 }
 
 let count = 400
-var clips: [(ClipPixels, String)] = []
-for i in 0..<count {
+let clips: [(ClipPixels, String)] = try (0..<count).map { i in
     let c = try SynthClip(datasetSeed: 9001, index: i, width: 64, height: 64, frames: 17)
-    let r = try SceneRenderer(c.scene)
-    let n = 64 * 64
-    let frames = (0..<17).map { f -> [UInt8] in
-        let hwc = r.renderFrame(f)
-        var p = [UInt8](repeating: 0, count: 3 * n)
-        for q in 0..<n { p[q] = hwc[3 * q]; p[n + q] = hwc[3 * q + 1]; p[2 * n + q] = hwc[3 * q + 2] }
-        return p
-    }
-    clips.append((ClipPixels(width: 64, height: 64, frames: frames), c.prompt))
+    return (try ClipPixels(rendering: c.scene), c.prompt)
 }
 let scorer = ClipScorer()
 _ = scorer.score(clip: 0, pixels: clips[0].0, texts: [ClipText(text: clips[0].1)])   // warm the shape prototypes
