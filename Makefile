@@ -91,4 +91,4 @@ vae-model-resume:
 # prompts, and the motion confusion (make test runs a smaller sample).
 .PHONY: score-accuracy
 score-accuracy:
-	REEL_SCORE_CLIPS=510 REEL_SCORE_VAE_CLIPS=510 $(SWIFT) test --disable-swift-testing --filter 'ReelScoreTests.AccuracyTests'
+	REEL_SCORE_CLIPS=510 REEL_SCORE_VAE_CLIPS=510 $(SWIFT) test --disable-swift-testing --filter 'ReelScoreTests.AccuracyTests|ReelScoreTests.VAEAccuracyTests'

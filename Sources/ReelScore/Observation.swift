@@ -47,7 +47,7 @@ public enum ClipAnalyzer {
             blobs.append(segmenter.segment(f, label: &label, coverage: &coverage))
             labels.append(label)
         }
-        let tracks = Tracker.tracks(blobs, colors: segmenter.colors, shortSide: clip.shortSide)
+        let tracks = Tracker.tracks(blobs, colors: segmenter.colors, width: clip.width)
         let shapes = tracks.map { ShapeClassifier.classify($0) }
         let W = clip.width, T = clip.frameCount
         let step = Double(W) * 0.2 / Double(worldFPS)            // a pan's shift per frame, pixels

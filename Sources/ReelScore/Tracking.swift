@@ -1,8 +1,9 @@
 // Following each object through the clip. Objects are told apart by colour
 // (the world gives the objects of a clip distinct colours), so a track is one
 // palette colour's blob in every frame. A frame is "clean" for a track when the
-// blob is there, is not cut by the frame's border (touching it with under 97%
-// of the track's median area away from the border) and does not touch another
+// blob is there, is not cut by the frame's border (at the left or right
+// border and no longer symmetric about its centre, or under 97% of its median
+// area away from the border) and does not touch another
 // object's box: there the blob is the whole shape, and its centre, size and
 // outline can be read.
 
@@ -30,7 +31,7 @@ enum Tracker {
     /// is an object when present in at least a third of the frames (at least one)
     /// and, in some frame, not a thin fringe inside another object's box (the
     /// mix of two colours at an edge can look like a third colour).
-    static func tracks(_ blobs: [[Blob]], colors: [ObjectColor], shortSide: Int) -> [ObjectTrack] {
+    static func tracks(_ blobs: [[Blob]], colors: [ObjectColor], width: Int) -> [ObjectTrack] {
         let T = blobs.count
         var out: [ObjectTrack] = []
         let minFrames = max(1, (T + 2) / 3)
@@ -58,8 +59,10 @@ enum Tracker {
             for t in 0..<T where out[i].present[t] {
                 let b = out[i].blobs[t]
                 let touches = out.indices.contains { j in j != i && out[j].present[t] && b.overlaps(out[j].blobs[t]) }
-                // At the border a shape is whole unless the camera carried part of it out (its area drops).
-                let cut = b.touchesEdge && b.area < 0.97 * typical
+                // A shape at the left or right border is cut when it is no longer symmetric about its centre
+                // (the world's shapes are, left to right); at the top and bottom it is whole (no pan is vertical).
+                let atSide = b.minX == 0 || b.maxX == width - 1
+                let cut = atSide && (abs((b.cx - Double(b.minX)) - (Double(b.maxX) + 1 - b.cx)) > 0.4 || b.area < 0.97 * typical)
                 out[i].clean[t] = !cut && !touches
             }
         }
