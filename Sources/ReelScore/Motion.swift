@@ -35,7 +35,7 @@ struct MotionEstimate: Sendable, Equatable {
 
 enum MotionClassifier {
     static let fps = Double(worldFPS)
-    static let gravityThreshold = 0.05
+    static let gravityThreshold = 0.1
     static let scaleChange = 0.15
     static let spinAngle = 0.35
 
