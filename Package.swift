@@ -142,7 +142,7 @@ targets += [
                                             "ReelImage", "ReelVideo"],
             resources: [.copy("Resources/vae-default.safetensors"), .copy("Resources/vae-default.json")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .executableTarget(name: "reel-train", dependencies: ["ReelVAE", "ReelCLI", argumentParser]),
+    .executableTarget(name: "reel-train", dependencies: ["ReelVAE", "ReelDiTTraining", "ReelDiT", "ReelCLI", argumentParser]),
     .executableTarget(name: "bench-vae", dependencies: ["ReelVAE", "ReelNumerics"], path: "Sources/bench-vae",
                       swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
     // Tests read their Fixtures/ (PyTorch golden values) through #filePath.
@@ -179,6 +179,19 @@ targets += [
 for target in targets where target.name == "ToolTests" {
     target.dependencies.append("reel-score")
 }
+
+
+// MARK: - Diffusion transformer: ReelDiT (model, sampler), ReelDiTTraining (data, training), reel-denoise
+
+// The DiT's loops run hot even in debug builds (a test overfits a tiny model): -Ounchecked for now.
+targets += [
+    .target(name: "ReelDiT", dependencies: ["ReelNumerics", "ReelSafetensors", "ReelStream", "ReelPatch"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .target(name: "ReelDiTTraining", dependencies: ["ReelDiT", "ReelNumerics", "ReelOptim", "ReelSafetensors", "ReelStream",
+                                                    "ReelText", "ReelVAE"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-denoise", dependencies: ["ReelDiT", "ReelText", "ReelPatch", "ReelStream", "ReelCLI", argumentParser]),
+]
 
 // MARK: - Benchmarks (make bench; never part of the tests)
 

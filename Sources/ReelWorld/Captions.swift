@@ -21,9 +21,11 @@ public enum Captions {
 
     /// One full sentence about an object, naming its size, colour, shape,
     /// motion and speed: "A small red ball bounces up and down quickly near
-    /// the center of the frame."
-    public static func sentence(_ o: SceneObject, width: Int, height: Int) -> String {
+    /// the center of the frame." In an image (`image`: a single frame) the
+    /// sentence names no motion: "A small red ball is near the center of the frame."
+    public static func sentence(_ o: SceneObject, width: Int, height: Int, image: Bool = false) -> String {
         let subject = "A \(o.size.rawValue) \(o.color.rawValue) \(o.shape.rawValue)"
+        if image { return "\(subject) is \(location(o.anchor, width: width, height: height))." }
         let speed = o.speed.map { " \($0.rawValue)" } ?? ""
         let at = location(o.anchor, width: width, height: height, horizontalOnly: o.motion == .bounces)
         switch o.motion {
@@ -39,10 +41,13 @@ public enum Captions {
     }
 
     /// The detailed caption: a sentence per object (back to front), the
-    /// background, the camera. Names every attribute with its WORLD.md word.
+    /// background, the camera. Names every attribute with its WORLD.md word;
+    /// a single frame (an image) has no motion, speed or camera words.
     public static func detailed(_ scene: Scene) -> String {
-        var parts = scene.objects.map { sentence($0, width: scene.width, height: scene.height) }
+        let image = scene.frames == 1
+        var parts = scene.objects.map { sentence($0, width: scene.width, height: scene.height, image: image) }
         parts.append("The background is \(scene.background.captionPhrase).")
+        if image { return parts.joined(separator: " ") }
         switch scene.camera {
         case .static: parts.append("The camera is static.")
         case .pansLeft, .pansRight: parts.append("The camera \(scene.camera.rawValue).")
@@ -54,6 +59,7 @@ public enum Captions {
     /// square moving left on a white background"). It names a random subset
     /// of the scene's attributes, always the first object's shape, sometimes
     /// a synonym ("sphere", "cube"); every word it uses is true of the scene.
+    /// A single frame's prompt names no motion or camera.
     public static func shortPrompt<G: RandomNumberGenerator>(_ scene: Scene, rng: inout G) -> String {
         guard let first = scene.objects.first else { return "" }
         func noun(_ o: SceneObject) -> String {
@@ -74,10 +80,11 @@ public enum Captions {
         }
         let withColor = rng.unitInterval() < 0.85
         let withSize = rng.unitInterval() < 0.3
-        let withMotion = rng.unitInterval() < 0.85
+        let moving = scene.frames > 1
+        let withMotion = rng.unitInterval() < 0.85 && moving
         let withSpeed = rng.unitInterval() < 0.3
         let withBackground = rng.unitInterval() < 0.35
-        let withCamera = scene.camera != .static && rng.unitInterval() < 0.4
+        let withCamera = scene.camera != .static && rng.unitInterval() < 0.4 && moving
         let withSecond = scene.objects.count > 1 && rng.unitInterval() < 0.4
         let article = rng.unitInterval() < 0.4
 

@@ -59,6 +59,10 @@ public struct SceneConstraints: Sendable, Equatable, Hashable {
 /// colour (uniform over colours the background allows and no earlier object
 /// has), size (uniform), motion (uniform; never spins for a ball unless pinned;
 /// never still when a speed is pinned), speed (uniform), then placement.
+///
+/// A single frame is an image: its camera is static and every object still,
+/// whatever was pinned for motion, speed or camera (nothing in one frame could
+/// show them, and the caption must not claim what the frame does not show).
 public enum SceneSampler {
     public static let cameraWeights: [(Camera, Double)] = [(.static, 0.5), (.pansLeft, 0.25), (.pansRight, 0.25)]
     public static let objectCountWeights: [(Int, Double)] = [(1, 0.5), (2, 0.3), (3, 0.2)]
@@ -96,7 +100,8 @@ public enum SceneSampler {
         }
 
         // Camera and object count.
-        let camera = constraints.camera ?? cameraWeights[rng.weightedIndex(cameraWeights.map(\.1))].0
+        let image = frames == 1
+        let camera = image ? .static : (constraints.camera ?? cameraWeights[rng.weightedIndex(cameraWeights.map(\.1))].0)
         let count: Int
         if let n = constraints.objectCount {
             count = n
@@ -122,7 +127,9 @@ public enum SceneSampler {
             }
             let size = c.size ?? rng.pick(ObjectSize.allCases)
             let motion: Motion
-            if let m = c.motion {
+            if image {
+                motion = .still
+            } else if let m = c.motion {
                 motion = m
             } else {
                 var options = Motion.allCases
@@ -190,18 +197,32 @@ public enum SceneSampler {
     /// Largest scale an object reaches under `motion`.
     static let growthRange = (low: 0.5, high: 1.5)
 
+    /// Steps (frame i-1 to frame i) that make up the first half of a clip:
+    /// a line motion has room to keep its named direction over these.
+    public static func halfSteps(frames: Int) -> Int { frames / 2 }
+
     /// Draws a placement for one object and computes its per-frame track.
     ///
-    /// Kinematics (t = frame / 8 s, v = speed.value):
-    /// - moves left/right/up/down: v canvas widths per second in a line,
-    ///   reflected at the canvas edges (the object's extent stays inside);
+    /// Kinematics (t = frame / 8 s, v = speed.value; W, H the canvas's width
+    /// and height; the camera pan moves the scene at c = sceneVelocity * W):
+    /// - moves left/right: v W per second in the scene (v W + c on screen),
+    ///   bouncing off the frame's left and right edges (the object's extent
+    ///   stays inside the frame, so a pan never carries it out);
+    /// - moves up/down: v H per second, bouncing off the top and bottom edges;
+    /// - a line motion starts on the side it moves away from: on the near half
+    ///   of its room, far enough back that it travels in the named direction
+    ///   for the first half of the clip (halfSteps); where the speed makes that
+    ///   impossible, at the near edge, so the first bounce comes as late as it can;
     /// - bounces: a parabola (constant gravity) resting on the bottom edge;
-    ///   the drop height is 45-80% of the room, and the object covers v canvas
-    ///   widths per second on average;
-    /// - circles: a circle of radius min(0.2 short side, room) at path speed v;
+    ///   the drop height is 45-80% of the room, and the object covers v H
+    ///   per second on average;
+    /// - circles: a circle of radius min(0.2 short side, room) at path speed v W;
     /// - grows/shrinks: the scale runs 0.5 -> 1.5 (or back) at v per second, then holds;
     /// - spins: v turns per second about the centre;
-    /// - the camera adds cameraShift to x.
+    /// - the camera adds cameraShift to x; an object whose x is fixed in the
+    ///   scene is placed so that the pan keeps it inside the frame for the
+    ///   whole clip, or, where the pan is longer than the room, so that its
+    ///   path on screen is centred (inside for as much of the clip as can be).
     static func track<G: RandomNumberGenerator>(
         shape: Shape, color: ObjectColor, size: ObjectSize, motion: Motion, speed: Speed?,
         width: Int, height: Int, frames: Int, cameraShift: [Double], rng: inout G
@@ -220,6 +241,21 @@ public enum SceneSampler {
         let left = e.left * reach, right = W - e.right * reach
         let top = e.up * reach, bottom = H - e.down * reach
         func within(_ lo: Double, _ hi: Double) -> Double { hi > lo ? rng.uniform(lo, hi) : (lo + hi) / 2 }
+        // An x fixed in the scene whose screen position x + shift stays in [lo, hi].
+        let shiftLow = cameraShift.min() ?? 0, shiftHigh = cameraShift.max() ?? 0
+        func sceneX(_ lo: Double, _ hi: Double) -> Double { within(lo - shiftLow, hi - shiftHigh) }
+        let pan = cameraShift.count > 1 ? (cameraShift[1] - cameraShift[0]) / dt : 0     // pixels per second
+        let half = Double(halfSteps(frames: frames)) * dt                                 // seconds
+
+        // Where a line motion starts along its axis: `travel` is how far it
+        // moves on screen in the first half; [lo, hi] the room.
+        func lineStart(_ lo: Double, _ hi: Double, forward: Bool, travel: Double) -> Double {
+            let room = hi - lo
+            guard room > 0 else { return (lo + hi) / 2 }
+            let slack = min(room - travel, room / 2)
+            let offset = slack > 0 ? rng.uniform(0, slack) : 0
+            return forward ? lo + offset : hi - offset
+        }
 
         var centers: [Point] = []
         var scales = [Double](repeating: 1, count: frames)
@@ -229,7 +265,7 @@ public enum SceneSampler {
 
         switch motion {
         case .still, .grows, .shrinks, .spins:
-            let c = Point(x: within(left, right), y: within(top, bottom))
+            let c = Point(x: sceneX(left, right), y: within(top, bottom))
             anchor = c
             centers = [Point](repeating: c, count: frames)
             if motion == .grows || motion == .shrinks {
@@ -244,19 +280,52 @@ public enum SceneSampler {
                 let direction: Double = rng.below(2) == 0 ? 1 : -1
                 for i in 0..<frames { rotations[i] = start + direction * 2 * Double.pi * v * Double(i) * dt }
             }
-        case .movesLeft, .movesRight, .movesUp, .movesDown:
-            let d = motion.lineDirection ?? (0, 0)
-            let start = Point(x: within(left, right), y: within(top, bottom))
-            anchor = start
+        case .movesUp, .movesDown:
+            let dy = motion == .movesDown ? 1.0 : -1.0
+            let x = sceneX(left, right)
+            let y0 = lineStart(top, bottom, forward: dy > 0, travel: v * H * half)
+            anchor = Point(x: x, y: y0)
             for i in 0..<frames {
-                let s = v * W * Double(i) * dt
-                centers.append(Point(x: fold(start.x + d.dx * s, left, right), y: fold(start.y + d.dy * s, top, bottom)))
+                centers.append(Point(x: x, y: fold(y0 + dy * v * H * Double(i) * dt, top, bottom)))
+            }
+        case .movesLeft, .movesRight:
+            // Simulated on screen, where the frame's edges are: the scene
+            // velocity s v W (s = +-1, flipped at each bounce) plus the pan.
+            let dx = motion == .movesRight ? 1.0 : -1.0
+            let y = within(top, bottom)
+            let x0 = lineStart(left, right, forward: dx > 0, travel: max(0, v * W + dx * pan) * half)
+            anchor = Point(x: x0, y: y)
+            var p = x0, s = dx
+            centers.append(Point(x: x0, y: y))
+            for i in 1..<max(1, frames) {
+                var remaining = dt
+                var bounces = 0
+                while remaining > 0, right > left, bounces < 64 {
+                    let u = s * v * W + pan
+                    let next = p + u * remaining
+                    if next > right, u > 0 {
+                        remaining -= (right - p) / u
+                        p = right
+                        s = -s
+                        bounces += 1
+                    } else if next < left, u < 0 {
+                        remaining -= (left - p) / u
+                        p = left
+                        s = -s
+                        bounces += 1
+                    } else {
+                        p = next
+                        remaining = 0
+                    }
+                }
+                p = min(max(p, left), max(left, right))
+                centers.append(Point(x: p - cameraShift[i], y: y))        // in the scene; the pan is added below
             }
         case .bounces:
-            let x = within(left, right)
+            let x = sceneX(left, right)
             let room = max(0, bottom - top)
             let drop = room * rng.uniform(0.45, 0.8)
-            let period = max(2 * drop / (v * W), dt)
+            let period = max(2 * drop / (v * H), dt)
             let phase = rng.unitInterval()
             anchor = Point(x: x, y: bottom - drop / 2)
             for i in 0..<frames {
@@ -266,7 +335,7 @@ public enum SceneSampler {
             }
         case .circles:
             let r = max(0, min(0.2 * Double(min(width, height)), (right - left) / 2, (bottom - top) / 2))
-            let c = Point(x: within(left + r, right - r), y: within(top + r, bottom - r))
+            let c = Point(x: sceneX(left + r, right - r), y: within(top + r, bottom - r))
             anchor = c
             let start = rng.uniform(0, 2 * Double.pi)
             let direction: Double = rng.below(2) == 0 ? 1 : -1

@@ -291,9 +291,10 @@ public enum Motion: String, CaseIterable, Codable, Sendable {
 public enum Speed: String, CaseIterable, Codable, Sendable {
     case slowly, quickly
 
-    /// Path speed in canvas widths per second (WORLD.md). The same number is
-    /// used as turns per second for spins and as nominal sizes per second for
-    /// grows and shrinks.
+    /// Speed along the axis of motion, in canvas extents per second (WORLD.md):
+    /// widths for left/right and circles, heights for up/down and bounces. The
+    /// same number is used as turns per second for spins and as nominal sizes
+    /// per second for grows and shrinks.
     public var value: Double {
         switch self {
         case .slowly: return 0.25

@@ -138,6 +138,16 @@ struct ReelSynth: ReelCommand {
         guard first >= 0, first <= Int(UInt32.max) - count else {
             throw ToolError.usage("--first \(first) with --count \(count) runs past clip \(UInt32.max), the last clip id")
         }
+        // A single frame is an image: nothing in it can show a motion or a pan (reel-world(7)).
+        if frames == 1 {
+            if let m = motion, m != .still {
+                throw ToolError.usage("--motion '\(m.rawValue)' needs at least 2 frames; with --frames 1 (an image) objects are still")
+            }
+            if let s = speed { throw ToolError.usage("--speed '\(s.rawValue)' needs at least 2 frames; with --frames 1 (an image) objects are still") }
+            if let c = camera, c != .static {
+                throw ToolError.usage("--camera '\(c.rawValue)' needs at least 2 frames; with --frames 1 (an image) the camera is static")
+            }
+        }
         // Check the request once, before any output.
         _ = try clip(first, width: width, height: height)
         if let out {

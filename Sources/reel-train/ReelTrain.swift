@@ -11,6 +11,8 @@ import Foundation
 import ReelCLI
 import ReelStream
 import ReelVAE
+import ReelDiT
+import ReelDiTTraining
 
 @main
 struct ReelTrain: ParsableCommand {
@@ -18,7 +20,7 @@ struct ReelTrain: ParsableCommand {
         commandName: "reel-train",
         abstract: "Train reel's models.",
         version: reelVersion,
-        subcommands: [TrainVAE.self]
+        subcommands: [TrainVAE.self, TrainDiT.self]
     )
 }
 
@@ -164,5 +166,104 @@ struct TrainVAE: ReelCommand {
         }
         if tty { FileHandle.standardError.write(Data("\n".utf8)) }
         printError("reel-train: wrote \(out) and \(CausalVideoVAE.configPath(forWeights: out)); \(result)")
+    }
+}
+struct TrainDiT: ReelCommand {
+    static let toolName = "reel-train"
+    static let configuration = CommandConfiguration(
+        commandName: "dit",
+        abstract: "Train the diffusion transformer (the generator) on reel-synth datasets.",
+        discussion: """
+        Encodes the clip-*.reel files of each --data directory once with the VAE (posterior means) \
+        and their captions and prompts with the text encoder, caching both in the directory \
+        (.dit-cache-<vae id>.safetensors), so a step runs only the transformer. Every 50th clip \
+        is held out. Shows step, loss, steps/s and ETA on standard error, the training loss per \
+        noise-level bin every 250 steps and the held-out loss per bin every --eval-every steps; \
+        writes a checkpoint every --checkpoint-every steps (--resume continues from it exactly) and \
+        the EMA weights as F16 safetensors with their config JSON beside them (--out).
+        """
+    )
+
+    @Option(name: .customLong("data"), help: ArgumentHelp("A reel-synth dataset directory (repeatable).", valueName: "dir"))
+    var data: [String] = []
+    @Option(help: "Optimisation steps.")
+    var steps = 10000
+    @Option(help: "Tokens per step (the batch holds about this many, whatever the clip length).")
+    var tokens = 4096
+    @Option(help: "Peak learning rate (warm-up, then cosine decay).")
+    var lr = 6e-4
+    @Option(help: "Warm-up steps.")
+    var warmup = 300
+    @Option(help: "Transformer width.")
+    var width = 192
+    @Option(help: "Transformer blocks.")
+    var depth = 6
+    @Option(help: "Attention heads.")
+    var heads = 6
+    @Option(help: ArgumentHelp("Spatial patch of latent cells per token, PHxPW.", valueName: "PHxPW"))
+    var patch = "2x2"
+    @Option(help: "Timestep shift of training's logit-normal levels and of the sampler.")
+    var shift: Float = 2
+    @Option(help: "Seed of the initial weights and of the data order.")
+    var seed: UInt64 = 0
+    @Option(help: "Write a checkpoint every n steps (0: only at the end).")
+    var checkpointEvery = 500
+    @Option(help: "Evaluate the held-out loss and write --out every n steps (0: only at the end).")
+    var evalEvery = 1000
+    @Option(help: ArgumentHelp("The training checkpoint file.", valueName: "path"))
+    var checkpoint = "dit-checkpoint.safetensors"
+    @Flag(help: "Continue from --checkpoint when it exists.")
+    var resume = false
+    @Option(help: "Stop after this many seconds (the schedule still spans --steps; 0: no limit).")
+    var timeLimit: Double = 0
+    @Option(help: "Stop at this step, keeping the schedule of --steps (0: run all --steps).")
+    var stopAt = 0
+    @Option(name: .customLong("vae"), help: ArgumentHelp("The VAE whose latents to learn (default: the shipped one).", valueName: "path"))
+    var vae: String?
+    @Option(name: .customLong("text-model"), help: ArgumentHelp("Directory of all-MiniLM-L6-v2.", valueName: "dir"))
+    var textModel: String?
+    @Option(name: .customLong("out"), help: ArgumentHelp("The trained weights (config JSON written beside them).", valueName: "path"))
+    var out = "dit.safetensors"
+
+    func execute() throws {
+        let parts = patch.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts.allSatisfy({ (1...8).contains($0) }) else {
+            throw ToolError.usage("--patch \(patch) is not PHxPW with sides 1 to 8 (e.g. 2x2)")
+        }
+        guard width % heads == 0, (width / heads) % 6 == 0 || (width / heads) % 4 == 0 else {
+            throw ToolError.usage("--width \(width) over --heads \(heads) must give a head width divisible by 4")
+        }
+        guard stopAt >= 0, timeLimit >= 0, checkpointEvery >= 0, evalEvery >= 0 else {
+            throw ToolError.usage("--stop-at, --time-limit, --checkpoint-every and --eval-every must be 0 or more")
+        }
+        let hd = width / heads
+        let rt = (hd / 4) & ~1, rh = ((hd - rt) / 2) & ~1
+        var o = DiTTrainingOptions()
+        o.dataDirectories = data
+        o.config = DiTConfig(patchHeight: parts[0], patchWidth: parts[1], width: width, depth: depth, heads: heads,
+                             ropeT: rt, ropeH: rh, ropeW: hd - rt - rh, timestepShift: shift)
+        o.steps = steps; o.tokensPerStep = tokens; o.learningRate = lr; o.warmupSteps = warmup; o.seed = seed
+        o.checkpointEvery = checkpointEvery; o.evalEvery = evalEvery; o.checkpointPath = checkpoint; o.resume = resume
+        o.timeLimit = timeLimit; o.stopAtStep = stopAt; o.vaePath = vae; o.textModel = textModel; o.outputPath = out
+        let trainer: DiTTrainer
+        do { trainer = try DiTTrainer(options: o, log: { printError($0) }) } catch let e as DiTError {
+            switch e {
+            case .cannotOpen(let m): throw ToolError.noInput(m)
+            case .unsupported(let m): throw ToolError.usage(m)
+            default: throw ToolError.data(e.description)
+            }
+        } catch let e as VAEError {
+            throw ToolError.noInput(e.description)
+        }
+        let tty = isatty(2) != 0
+        var lastPrint = Date.distantPast
+        let result = try trainer.run { p in
+            let now = Date()
+            guard p.step == p.totalSteps || now.timeIntervalSince(lastPrint) >= (tty ? 0.5 : 30) else { return }
+            lastPrint = now
+            if tty { FileHandle.standardError.write(Data(("\r\u{1B}[K" + p.line).utf8)) } else { printError(p.line) }
+        }
+        if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        printError("reel-train: wrote \(out) and \(DiffusionTransformer.configPath(forWeights: out)); held-out loss by level bin: \(result.text)")
     }
 }

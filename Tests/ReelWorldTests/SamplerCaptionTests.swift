@@ -146,13 +146,20 @@ final class SamplerCaptionTests: XCTestCase {
             XCTAssertTrue(caption.hasSuffix("The camera \(scene.camera == .static ? "is static" : scene.camera.rawValue)."), caption)
             XCTAssertEqual(caption.filter { $0 == "." }.count, scene.objects.count + 2)
         }
-        let example = Scene(width: 64, height: 64, frames: 1, background: .white, camera: .static, seed: 0, starSeed: 0,
-                            cameraShift: [0],
+        let example = Scene(width: 64, height: 64, frames: 2, background: .white, camera: .static, seed: 0, starSeed: 0,
+                            cameraShift: [0, 0],
                             objects: [SceneObject(shape: .ball, color: .red, size: .small, motion: .bounces, speed: .quickly,
-                                                  width: 9.6, anchor: Point(x: 32, y: 40), center: [Point(x: 32, y: 50)],
-                                                  scale: [1], rotation: [0])])
+                                                  width: 9.6, anchor: Point(x: 32, y: 40), center: [Point(x: 32, y: 50), Point(x: 32, y: 45)],
+                                                  scale: [1, 1], rotation: [0, 0])])
         XCTAssertEqual(Captions.detailed(example),
                        "A small red ball bounces up and down quickly near the center of the frame. The background is a plain white wall. The camera is static.")
+        // A single frame is an image: no motion, speed or camera words.
+        var image = example
+        image.frames = 1
+        image.cameraShift = [0]
+        image.objects[0] = SceneObject(shape: .ball, color: .red, size: .small, motion: .still, speed: nil, width: 9.6,
+                                       anchor: Point(x: 32, y: 40), center: [Point(x: 32, y: 40)], scale: [1], rotation: [0])
+        XCTAssertEqual(Captions.detailed(image), "A small red ball is near the center of the frame. The background is a plain white wall.")
     }
 
     func testShortPromptIsASubsetOfTheScene() throws {
