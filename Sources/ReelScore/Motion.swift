@@ -35,7 +35,6 @@ struct MotionEstimate: Sendable, Equatable {
 
 enum MotionClassifier {
     static let fps = Double(worldFPS)
-    static let gravityThreshold = 0.1
     static let scaleChange = 0.15
     static let spinAngle = 0.35
 
@@ -49,10 +48,46 @@ enum MotionClassifier {
         }
     }
 
-    static func speedThreshold(horizontal: Bool, width: Int, height: Int) -> Double {
-        let slow = Speed.slowly.value, quick = Speed.quickly.value
-        if horizontal { return (slow * quick).squareRoot() * Double(width) }
-        return (slow * Double(max(width, height)) * quick * Double(min(width, height))).squareRoot()
+    /// Between the world's slow and quick speeds along `extent` pixels (the width for left, right
+    /// and circles, the height for up, down and bounces): their geometric mean.
+    static func speedThreshold(extent: Int) -> Double {
+        (Speed.slowly.value * Speed.quickly.value).squareRoot() * Double(extent)
+    }
+
+    /// The vertical acceleration of a track, pixels per frame squared (downwards positive): the
+    /// slope of the per-frame velocity against time, pooled over the runs in which the velocity
+    /// keeps its sign (a turn at an edge or at the ground starts a new run; a bounce's top, where
+    /// the velocity passes through zero, too). A least-squares fit over the whole track, so the
+    /// half-pixel wobble of an anti-aliased centre averages out.
+    static func pooledAcceleration(_ dy: [Double]) -> (slope: Double, points: Int) {
+        var runs: [[Double]] = [[]]
+        for v in dy {
+            if let last = runs[runs.count - 1].last, (last > 0) != (v > 0) { runs.append([]) }
+            runs[runs.count - 1].append(v)
+        }
+        // The steps next to a turn are dropped: a step that holds a reflection is a mix of both velocities.
+        for k in runs.indices {
+            if k > 0 { runs[k].removeFirst() }
+            if k < runs.count - 1, !runs[k].isEmpty { runs[k].removeLast() }
+        }
+        var sxy = 0.0, sxx = 0.0, points = 0
+        for r in runs where r.count >= 2 {
+            let tm = Double(r.count - 1) / 2, vm = r.mean
+            for (k, v) in r.enumerated() {
+                sxy += (Double(k) - tm) * (v - vm)
+                sxx += (Double(k) - tm) * (Double(k) - tm)
+            }
+            points += r.count
+        }
+        return (sxx > 0 ? sxy / sxx : 0, points)
+    }
+
+    /// Least gravity (pixels per frame squared) of a bounce on a canvas `height` pixels high, over
+    /// two: a bounce covers v H per second over drops of at most 0.8 of the height, so its
+    /// acceleration is at least 2 v^2 H / 0.8 per second squared (v the slow speed).
+    static func gravityThreshold(height: Int) -> Double {
+        let v = Speed.slowly.value
+        return 0.5 * 2 * v * v * Double(height) / 0.8 / (fps * fps)
     }
 
     static func speedClass(_ rate: Double, threshold: Double) -> Speed { rate >= threshold ? .quickly : .slowly }
@@ -135,20 +170,15 @@ enum MotionClassifier {
             let rate = median(dx.map(abs)) * fps
             let misfit = ry / short + dx.filter { abs($0) > 0.05 }.map { speedMisfit(abs($0) * fps, extent: W) }.mean
             let motion: Motion = firstDirection(xs) < 0 ? .movesLeft : .movesRight
-            return MotionEstimate(motion: motion, speed: speedClass(rate, threshold: speedThreshold(horizontal: true, width: width, height: height)),
+            return MotionEstimate(motion: motion, speed: speedClass(rate, threshold: speedThreshold(extent: width)),
                                   misfit: misfit, rate: rate)
         }
-        let threshold = speedThreshold(horizontal: false, width: width, height: height)
+        let threshold = speedThreshold(extent: height)
         if rx < max(m, 0.2 * ry) {
             // Vertical: gravity away from the turns?
-            var accelerations: [Double] = []
-            if dy.count >= 2 {
-                for i in 1..<dy.count where (dy[i] > 0) == (dy[i - 1] > 0) && abs(dy[i]) > 0.05 && abs(dy[i - 1]) > 0.05 {
-                    accelerations.append(dy[i] - dy[i - 1])
-                }
-            }
+            let gravity = pooledAcceleration(dy)
             let misfit = rx / short
-            if accelerations.count >= 2 && median(accelerations) > gravityThreshold {
+            if gravity.points >= 3 && gravity.slope > gravityThreshold(height: height) {
                 let rate = dy.map(abs).mean * fps
                 return MotionEstimate(motion: .bounces, speed: speedClass(rate, threshold: threshold), misfit: misfit, rate: rate)
             }
@@ -168,7 +198,7 @@ enum MotionClassifier {
         let misfit = r.isFinite && r > 0 ? residual / max(r, 1) + abs(log(r / expected)) : 10
         let rate = median(zip(dx, dy).map { ($0 * $0 + $1 * $1).squareRoot() }) * fps
         _ = H
-        return MotionEstimate(motion: .circles, speed: speedClass(rate, threshold: threshold), misfit: misfit, rate: rate)
+        return MotionEstimate(motion: .circles, speed: speedClass(rate, threshold: speedThreshold(extent: width)), misfit: misfit, rate: rate)
     }
 
     /// Least-squares circle through points (Kasa's algebraic fit): centre and radius.

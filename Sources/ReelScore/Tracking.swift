@@ -56,14 +56,35 @@ enum Tracker {
             let present = out[i].present.indices.filter { out[i].present[$0] }
             let inside = present.filter { !out[i].blobs[$0].touchesEdge }
             let typical = median((inside.isEmpty ? present : inside).map { out[i].blobs[$0].area })
+            var touching = [Bool](repeating: false, count: T)
             for t in 0..<T where out[i].present[t] {
                 let b = out[i].blobs[t]
-                let touches = out.indices.contains { j in j != i && out[j].present[t] && b.overlaps(out[j].blobs[t]) }
+                touching[t] = out.indices.contains { j in j != i && out[j].present[t] && b.overlaps(out[j].blobs[t]) }
                 // A shape at the left or right border is cut when it is no longer symmetric about its centre
                 // (the world's shapes are, left to right); at the top and bottom it is whole (no pan is vertical).
                 let atSide = b.minX == 0 || b.maxX == width - 1
                 let cut = atSide && (abs((b.cx - Double(b.minX)) - (Double(b.maxX) + 1 - b.cx)) > 0.4 || b.area < 0.97 * typical)
-                out[i].clean[t] = !cut && !touches
+                out[i].clean[t] = !cut && !touching[t]
+            }
+            // Near another object, a blob is whole when it is in front: its size is the one the frames
+            // around it show (the square root of the area interpolated linearly between the nearest
+            // clean frames, or beyond the two nearest on one side, as a grows or shrinks changes it), within 2%.
+            let alone = (0..<T).filter { out[i].clean[$0] }
+            guard !alone.isEmpty else { continue }
+            for t in 0..<T where out[i].present[t] && touching[t] {
+                let earlier = alone.filter { $0 < t }, later = alone.filter { $0 > t }
+                let side = { (f: Int) in out[i].blobs[f].area.squareRoot() }
+                // Through two clean frames: between them, or beyond them (the two nearest on one side).
+                let pair: (Int, Int)
+                if let b = earlier.last, let a = later.first { pair = (b, a) }
+                else if later.count >= 2 { pair = (later[0], later[1]) }
+                else if earlier.count >= 2 { pair = (earlier[earlier.count - 2], earlier[earlier.count - 1]) }
+                else { pair = (alone[0], alone[0]) }
+                let (p, q) = pair
+                let expected = p == q ? side(p) : side(p) + (side(q) - side(p)) * Double(t - p) / Double(q - p)
+                let b = out[i].blobs[t]
+                let atSide = b.minX == 0 || b.maxX == width - 1
+                if !atSide && b.area.squareRoot() >= 0.98 * expected { out[i].clean[t] = true }
             }
         }
         return out

@@ -1,6 +1,7 @@
 // Comparing what the scorer sees with reel-synth's ground truth: per attribute,
 // the share of cases that agree, and the confusion of the motion classes.
 
+import Foundation
 import ReelScore
 import ReelWorld
 
@@ -13,12 +14,15 @@ struct AgreementTally {
 
     mutating func count(_ attribute: String, _ ok: Bool, _ why: @autoclosure () -> String) {
         total[attribute, default: 0] += 1
-        if ok { agree[attribute, default: 0] += 1 } else if failures.count < 40 { failures.append("\(attribute): \(why())") }
+        if ok { agree[attribute, default: 0] += 1 } else if failures.count < AgreementTally.failureCap { failures.append("\(attribute): \(why())") }
     }
 
     func rate(_ attribute: String) -> Double {
         Double(agree[attribute] ?? 0) / Double(max(1, total[attribute] ?? 0))
     }
+
+    /// How many disagreements to keep for the log (REEL_SCORE_FAILURES, default 40).
+    static let failureCap = Int(ProcessInfo.processInfo.environment["REEL_SCORE_FAILURES"] ?? "") ?? 40
 
     static let attributes = ["background", "camera", "colour", "shape", "size", "motion", "speed"]
 
