@@ -69,8 +69,15 @@ enum Tracker {
             // Near another object, a blob is whole when it is in front: its size is the one the frames
             // around it show (the square root of the area interpolated linearly between the nearest
             // clean frames, or beyond the two nearest on one side, as a grows or shrinks changes it), within 2%.
-            let alone = (0..<T).filter { out[i].clean[$0] }
-            guard !alone.isEmpty else { continue }
+            var alone = (0..<T).filter { out[i].clean[$0] }
+            if alone.isEmpty {
+                // Near another object in every frame: whole throughout when its area holds within 4%
+                // (it is in front, and neither grows nor shrinks); else nothing is known to be whole.
+                let areas = present.filter { !out[i].blobs[$0].touchesEdge }.map { out[i].blobs[$0].area }
+                guard let lo = areas.min(), let hi = areas.max(), hi - lo < 0.04 * hi else { continue }
+                alone = present.filter { !out[i].blobs[$0].touchesEdge }
+                for t in alone { out[i].clean[t] = true }
+            }
             for t in 0..<T where out[i].present[t] && touching[t] {
                 let earlier = alone.filter { $0 < t }, later = alone.filter { $0 > t }
                 let side = { (f: Int) in out[i].blobs[f].area.squareRoot() }
