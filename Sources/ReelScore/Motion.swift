@@ -4,7 +4,7 @@
 // Positions are taken after the camera's shift is removed. In frames t of the
 // measured set (see ObjectTrack.measured), with the travel threshold
 // m = max(1 px, 0.02 of the short side):
-//   - the centre's range is under m in x and y: the object stays in place; it
+//   - the centre's range is under 0.1 of the short side in x and y: the object stays in place; it
 //     grows or shrinks when its size changes by over 15% from the first frames
 //     to the last, spins when its k-fold outline (k = 4 square, 3 triangle,
 //     5 star) turns by over 0.35 rad, and is still otherwise;
@@ -36,6 +36,7 @@ struct MotionEstimate: Sendable, Equatable {
 enum MotionClassifier {
     static let fps = Double(worldFPS)
     static let scaleChange = 0.15
+    static let placeFraction = 0.1
     static let spinAngle = 0.35
 
     /// The k of the k-fold symmetry whose orientation shows a spin (nil for the ball).
@@ -105,10 +106,14 @@ enum MotionClassifier {
         let xs = frames.map { track.blobs[$0].cx - shift[$0] }
         let ys = frames.map { track.blobs[$0].cy }
         let m = max(1.0, 0.02 * short)
+        // Every world motion that leaves its place travels at least 0.4 of the short side (a slow
+        // circle's diameter; lines and bounces cross half their room): under a tenth, the drift of a
+        // centre half hidden behind another object or blurred by a decoder is no motion.
+        let place = max(m, placeFraction * short)
         let rx = (xs.max()! - xs.min()!), ry = (ys.max()! - ys.min()!)
         let duration = Double(frames.last! - frames.first!) / fps
 
-        if max(rx, ry) < m {
+        if max(rx, ry) < place {
             let misfit = (rx + ry) / short
             let sizes = frames.map { track.blobs[$0].area.squareRoot() }
             let n = sizes.count
