@@ -4,7 +4,8 @@
 // compared with the same features of the four shapes as ReelWorld's renderer
 // draws them at the same area (prototypes, rendered once per size and kept).
 // At a few pixels across every shape rounds off, so the prototypes carry the
-// aliasing the observed shapes have.
+// aliasing the observed shapes have; they are drawn sharp and blurred, and a
+// shape is as near as its nearest blur (a decoder softens outlines).
 
 import Foundation
 import ReelWorld
@@ -37,14 +38,20 @@ final class ShapePrototypes: @unchecked Sendable {
     private let lock = NSLock()
     private var cache: [Int: [ShapeFeatures]] = [:]
 
-    /// Prototype features of the four shapes (Shape.allCases order) whose area is about `area` pixels.
+    /// The blurs (Gaussian sigma, pixels) the prototypes are drawn with: sharp, as the renderer
+    /// draws them, and softened as a decoder (the shipped VAE) returns them, where a star's points
+    /// round off towards a ball.
+    static let blurs: [Double] = [0, 0.9, 1.5]
+
+    /// Prototype features of the four shapes (Shape.allCases order), one per blur of `blurs`
+    /// (index shape * blurs.count + blur), whose area is about `area` pixels.
     func features(area: Double) -> [ShapeFeatures] {
         let key = Int((area.squareRoot() * 2).rounded())       // half-pixel steps of sqrt(area)
         lock.lock()
         if let f = cache[key] { lock.unlock(); return f }
         lock.unlock()
         let root = max(1, Double(key) / 2)
-        let f = Shape.allCases.map { ShapePrototypes.render($0, area: root * root) }
+        let f = Shape.allCases.flatMap { shape in ShapePrototypes.blurs.map { ShapePrototypes.render(shape, area: root * root, blur: $0) } }
         lock.lock()
         cache[key] = f
         lock.unlock()
@@ -52,7 +59,7 @@ final class ShapePrototypes: @unchecked Sendable {
     }
 
     /// Mean features of `shape` drawn at `area` pixels, over several rotations and sub-pixel offsets.
-    static func render(_ shape: Shape, area: Double) -> ShapeFeatures {
+    static func render(_ shape: Shape, area: Double, blur: Double = 0) -> ShapeFeatures {
         let w = (area / ShapeGeometry.area(shape)).squareRoot()
         let side = max(32, Int(((w * 1.8 + 6) / 8).rounded(.up)) * 8)
         let model = BackgroundModel(.black, width: side, height: side)
@@ -72,11 +79,39 @@ final class ShapePrototypes: @unchecked Sendable {
                 let n = side * side
                 var planar = [UInt8](repeating: 0, count: 3 * n)
                 for p in 0..<n { planar[p] = hwc[3 * p]; planar[n + p] = hwc[3 * p + 1]; planar[2 * n + p] = hwc[3 * p + 2] }
+                if blur > 0 { gaussianBlur(&planar, side: side, sigma: blur) }
                 let blobs = segmenter.segment(planar, label: &label, coverage: &coverage)
                 if let k = segmenter.colors.firstIndex(of: .red), blobs[k].area > 0 { found.append(ShapeFeatures(blobs[k])) }
             }
         }
         return ShapeFeatures.mean(found)
+    }
+}
+
+/// Blurs each of the three planes of a side x side image with a separable Gaussian (edges clamped).
+func gaussianBlur(_ planar: inout [UInt8], side: Int, sigma: Double) {
+    let r = Int((3 * sigma).rounded(.up))
+    var k = (-r...r).map { exp(-Double($0 * $0) / (2 * sigma * sigma)) }
+    let sum = k.reduce(0, +)
+    k = k.map { $0 / sum }
+    let n = side * side
+    var row = [Double](repeating: 0, count: n)
+    for c in 0..<3 {
+        let base = c * n
+        for y in 0..<side {
+            for x in 0..<side {
+                var v = 0.0
+                for d in -r...r { v += k[d + r] * Double(planar[base + y * side + min(side - 1, max(0, x + d))]) }
+                row[y * side + x] = v
+            }
+        }
+        for y in 0..<side {
+            for x in 0..<side {
+                var v = 0.0
+                for d in -r...r { v += k[d + r] * row[min(side - 1, max(0, y + d)) * side + x] }
+                planar[base + y * side + x] = UInt8(max(0, min(255, v.rounded())))
+            }
+        }
     }
 }
 
@@ -88,7 +123,10 @@ enum ShapeClassifier {
             let b = track.blobs[f]
             let observed = ShapeFeatures(b)
             let protos = ShapePrototypes.shared.features(area: b.area)
-            for (i, p) in protos.enumerated() { totals[i] += observed.distance(to: p) }
+            let blurs = ShapePrototypes.blurs.count
+            for i in totals.indices {
+                totals[i] += (0..<blurs).map { observed.distance(to: protos[i * blurs + $0]) }.min() ?? 0
+            }
         }
         let best = totals.indices.min { totals[$0] < totals[$1] } ?? 0
         return Shape.allCases[best]
