@@ -83,12 +83,13 @@ enum MotionClassifier {
         return (sxx > 0 ? sxy / sxx : 0, points)
     }
 
-    /// Least gravity (pixels per frame squared) of a bounce on a canvas `height` pixels high, over
-    /// two: a bounce covers v H per second over drops of at most 0.8 of the height, so its
-    /// acceleration is at least 2 v^2 H / 0.8 per second squared (v the slow speed).
+    /// 95% of the least gravity (pixels per frame squared) of a bounce on a canvas `height` pixels
+    /// high: a bounce covers v H per second over drops of at most 0.8 of the height, so its
+    /// acceleration is at least 2 v^2 H / 0.8 per second squared (v the slow speed). Lines fit
+    /// under a tenth of it on rendered pixels; after the VAE some reach 0.9 of it.
     static func gravityThreshold(height: Int) -> Double {
         let v = Speed.slowly.value
-        return 0.5 * 2 * v * v * Double(height) / 0.8 / (fps * fps)
+        return 0.95 * 2 * v * v * Double(height) / 0.8 / (fps * fps)
     }
 
     static func speedClass(_ rate: Double, threshold: Double) -> Speed { rate >= threshold ? .quickly : .slowly }
