@@ -60,16 +60,24 @@ enum MotionClassifier {
     /// keeps its sign (a turn at an edge or at the ground starts a new run; a bounce's top, where
     /// the velocity passes through zero, too). A least-squares fit over the whole track, so the
     /// half-pixel wobble of an anti-aliased centre averages out.
-    static func pooledAcceleration(_ dy: [Double]) -> (slope: Double, points: Int) {
+    static func pooledAcceleration(_ dy: [Double], afterGap: [Bool]? = nil) -> (slope: Double, points: Int) {
+        // Runs, each with whether it starts and ends at a turn (not at a gap of unmeasured frames).
         var runs: [[Double]] = [[]]
-        for v in dy {
-            if let last = runs[runs.count - 1].last, (last > 0) != (v > 0) { runs.append([]) }
+        var turnBefore = [false], turnAfter: [Bool] = []
+        for (i, v) in dy.enumerated() {
+            let gap = afterGap?[i] ?? false
+            if let last = runs[runs.count - 1].last, gap || (last > 0) != (v > 0) {
+                runs.append([])
+                turnAfter.append(!gap)
+                turnBefore.append(!gap)
+            }
             runs[runs.count - 1].append(v)
         }
+        turnAfter.append(false)
         // The steps next to a turn are dropped: a step that holds a reflection is a mix of both velocities.
         for k in runs.indices {
-            if k > 0 { runs[k].removeFirst() }
-            if k < runs.count - 1, !runs[k].isEmpty { runs[k].removeLast() }
+            if turnBefore[k], !runs[k].isEmpty { runs[k].removeFirst() }
+            if turnAfter[k], !runs[k].isEmpty { runs[k].removeLast() }
         }
         var sxy = 0.0, sxx = 0.0, points = 0
         for r in runs where r.count >= 2 {
@@ -156,7 +164,9 @@ enum MotionClassifier {
 
         // Steps between consecutive measured frames, per frame.
         var dx: [Double] = [], dy: [Double] = []
+        var afterGap: [Bool] = []       // per step: frames are missing between it and the step before
         for i in 1..<frames.count where frames[i] - frames[i - 1] == 1 {
+            afterGap.append(!dy.isEmpty && i >= 2 && frames[i - 1] - frames[i - 2] != 1)
             dx.append(xs[i] - xs[i - 1])
             dy.append(ys[i] - ys[i - 1])
         }
@@ -182,7 +192,7 @@ enum MotionClassifier {
         let threshold = speedThreshold(extent: height)
         if rx < max(m, 0.2 * ry) {
             // Vertical: gravity away from the turns?
-            let gravity = pooledAcceleration(dy)
+            let gravity = pooledAcceleration(dy, afterGap: afterGap.count == dy.count ? afterGap : nil)
             let misfit = rx / short
             if gravity.points >= 3 && gravity.slope > gravityThreshold(height: height) {
                 let rate = dy.map(abs).mean * fps
