@@ -58,7 +58,8 @@ enum MotionClassifier {
     /// The vertical acceleration of a track, pixels per frame squared (downwards positive): the
     /// slope of the per-frame velocity against time, pooled over the runs in which the velocity
     /// keeps its sign (a turn at an edge or at the ground starts a new run; a bounce's top, where
-    /// the velocity passes through zero, too). A least-squares fit over the whole track, so the
+    /// the velocity passes through zero, too; so do unmeasured frames), less the step on each side
+    /// of a turn (it mixes both velocities). A least-squares fit over the whole track, so the
     /// half-pixel wobble of an anti-aliased centre averages out.
     static func pooledAcceleration(_ dy: [Double], afterGap: [Bool]? = nil) -> (slope: Double, points: Int) {
         // Runs, each with whether it starts and ends at a turn (not at a gap of unmeasured frames).
