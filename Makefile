@@ -114,3 +114,10 @@ dit-model: dit-data
 	$(RELEASE)/reel-train dit $(DIT_TRAIN)
 dit-model-resume:
 	$(RELEASE)/reel-train dit $(DIT_TRAIN) --resume
+
+# reel-score against reel-synth's ground truth on 510 clips (170 per aspect ratio, 17
+# frames): per-attribute agreement on pixels and after the VAE round trip, swapped
+# prompts, and the motion confusion (make test runs a smaller sample).
+.PHONY: score-accuracy
+score-accuracy:
+	REEL_SCORE_CLIPS=510 REEL_SCORE_VAE_CLIPS=510 $(SWIFT) test --disable-swift-testing --filter 'ReelScoreTests.AccuracyTests|ReelScoreTests.VAEAccuracyTests'

@@ -10,6 +10,7 @@
 //   world          ReelWorld       the captioned shapes world (WORLD.md)
 //   text           ReelText        WordPiece tokenizer, MiniLM encoder, prompt expansion
 import PackageDescription
+import Foundation
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
@@ -158,6 +159,26 @@ for target in targets where target.name == "reel-encode" || target.name == "reel
 }
 for target in targets where target.name == "ToolTests" {
     target.dependencies.append("reel-train")
+}
+
+// MARK: - Quality scores: reel-score (issue 11)
+
+// Prompt adherence and temporal quality of clips in the shapes world (ReelScore), the
+// reel-score tool (latent clips decoded with ReelVAE) and its throughput bench.
+// Segmentation loops run per pixel of every frame: -Ounchecked even in debug test builds.
+targets += [
+    .target(name: "ReelScore", dependencies: ["ReelWorld", "ReelText", "ReelStream", "ReelVAE"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .executableTarget(name: "reel-score", dependencies: ["ReelScore", "ReelCLI", "ReelMediaCLI", "ReelStream",
+                                                         "ReelVAE", "ReelVideo", "ReelImage", argumentParser]),
+    .executableTarget(name: "bench-score", dependencies: ["ReelScore", "ReelWorld"], path: "Sources/bench-score",
+                      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+    .testTarget(name: "ReelScoreTests", dependencies: ["ReelScore", "ReelWorld", "ReelStream", "ReelVAE",
+                                                       "ReelTestSupport", "reel-score", "reel-synth", "reel-encode"]),
+]
+// ToolTests checks every tool's man page against its --help, so it builds reel-score too.
+for target in targets where target.name == "ToolTests" {
+    target.dependencies.append("reel-score")
 }
 
 
