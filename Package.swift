@@ -10,7 +10,6 @@
 //   world          ReelWorld       the captioned shapes world (WORLD.md)
 //   text           ReelText        WordPiece tokenizer, MiniLM encoder, prompt expansion
 import PackageDescription
-import Foundation
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
