@@ -96,9 +96,15 @@ vae-model-resume:
 .PHONY: dit-model dit-model-resume dit-data
 DIT_DATA = .build/dit-data
 DIT_SETS = sq17 ls17 pt17 sq33 sq1 ls1 pt1
-DIT_TRAIN = $(foreach d,$(DIT_SETS),--data $(DIT_DATA)/$(d)) --steps 3200 --lr 8e-4 --warmup 200 --tokens 4096 \
+DIT_SETS2 = $(DIT_SETS) sq17b ls17b pt17b
+DIT_COMMON = --lr 8e-4 --warmup 200 --tokens 4096 \
 	--width 192 --depth 6 --heads 6 --patch 2x2 --shift 2 --seed 1 --checkpoint-every 250 --eval-every 800 \
 	--checkpoint $(DIT_DATA)/checkpoint.safetensors --out Sources/ReelDiT/Resources/dit-default.safetensors
+# Stage 1: 3200-step cosine stopped at 2940; stage 2: 3200 more clips, cosine stretched to 7600;
+# stage 3: stretched to 9000, stopped at 8888 (each stage resumes the checkpoint exactly).
+DIT_STAGE1 = $(foreach d,$(DIT_SETS),--data $(DIT_DATA)/$(d)) --steps 3200 --stop-at 2940 $(DIT_COMMON)
+DIT_STAGE2 = $(foreach d,$(DIT_SETS2),--data $(DIT_DATA)/$(d)) --steps 7600 $(DIT_COMMON) --resume
+DIT_STAGE3 = $(foreach d,$(DIT_SETS2),--data $(DIT_DATA)/$(d)) --steps 9000 --stop-at 8888 $(DIT_COMMON) --resume
 dit-data: deps text-model
 	$(SWIFT) build -c release --product reel-synth
 	$(SWIFT) build -c release --product reel-train
@@ -110,10 +116,17 @@ dit-data: deps text-model
 	$(RELEASE)/reel-synth --seed 15 --size 64x64 --frames 1 --count 600 --out $(DIT_DATA)/sq1 > /dev/null
 	$(RELEASE)/reel-synth --seed 16 --size 112x64 --frames 1 --count 200 --out $(DIT_DATA)/ls1 > /dev/null
 	$(RELEASE)/reel-synth --seed 17 --size 64x112 --frames 1 --count 200 --out $(DIT_DATA)/pt1 > /dev/null
+	$(RELEASE)/reel-synth --seed 18 --size 64x64 --frames 17 --count 2000 --out $(DIT_DATA)/sq17b > /dev/null
+	$(RELEASE)/reel-synth --seed 19 --size 112x64 --frames 17 --count 600 --out $(DIT_DATA)/ls17b > /dev/null
+	$(RELEASE)/reel-synth --seed 20 --size 64x112 --frames 17 --count 600 --out $(DIT_DATA)/pt17b > /dev/null
 dit-model: dit-data
-	$(RELEASE)/reel-train dit $(DIT_TRAIN)
+	$(RELEASE)/reel-train dit $(DIT_STAGE1)
+	$(RELEASE)/reel-train dit $(DIT_STAGE2)
+	$(RELEASE)/reel-train dit $(DIT_STAGE3)
 dit-model-resume:
-	$(RELEASE)/reel-train dit $(DIT_TRAIN) --resume
+	$(RELEASE)/reel-train dit $(DIT_STAGE1) --resume
+	$(RELEASE)/reel-train dit $(DIT_STAGE2)
+	$(RELEASE)/reel-train dit $(DIT_STAGE3)
 
 # reel-score against reel-synth's ground truth on 510 clips (170 per aspect ratio, 17
 # frames): per-attribute agreement on pixels and after the VAE round trip, swapped

@@ -313,7 +313,7 @@ public final class DiTTrainer {
         var average: Float = 0
         var bins = BinnedLoss()
         let firstStep = optimizer.stepCount
-        while optimizer.stepCount < o.steps {
+        while optimizer.stepCount < o.steps && !(o.stopAtStep > 0 && optimizer.stepCount >= o.stopAtStep) {
             let step = optimizer.stepCount
             let (f, _, samples) = plan(&rng)
             let (batch, target, weight, counted) = makeBatch(samples, clips: train, frames: f, &rng)
