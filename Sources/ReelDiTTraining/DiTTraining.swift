@@ -313,7 +313,8 @@ public final class DiTTrainer {
         var average: Float = 0
         var bins = BinnedLoss()
         let firstStep = optimizer.stepCount
-        while optimizer.stepCount < o.steps && !(o.stopAtStep > 0 && optimizer.stepCount >= o.stopAtStep) {
+        let last = o.stopAtStep > 0 ? min(o.stopAtStep, o.steps) : o.steps  // a resumed run already past it does no step
+        while optimizer.stepCount < last {
             let step = optimizer.stepCount
             let (f, _, samples) = plan(&rng)
             let (batch, target, weight, counted) = makeBatch(samples, clips: train, frames: f, &rng)
@@ -339,7 +340,7 @@ public final class DiTTrainer {
                     try export(steps: done)
                 }
             }
-            if o.stopAtStep > 0 && done >= o.stopAtStep { log("\nreel-train: stopping at step \(done) (--stop-at)"); break }
+            if done == last && last < o.steps { log("\nreel-train: stopping at step \(done) (--stop-at)") }
             if o.timeLimit > 0 && elapsed > o.timeLimit { log("\nreel-train: time limit reached at step \(done)"); break }
         }
         try checkpoint()
