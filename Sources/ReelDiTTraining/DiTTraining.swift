@@ -41,6 +41,10 @@ public struct DiTTrainingOptions: Sendable {
     public var stopAtStep = 0
     public var vaePath: String? = nil
     public var textModel: String? = nil
+    /// Weights (with their config beside them) to start from instead of random ones: a shipped
+    /// model continued on a new machine or with another recipe. The architecture must match;
+    /// the latent normalization is the starting model's; the optimizer starts afresh.
+    public var initPath: String? = nil
 
     public init() {}
 
@@ -140,8 +144,31 @@ public final class DiTTrainer {
         cfg.vaeID = vae.config.id
         cfg.spatialFactor = vae.config.spatialFactor
         cfg.temporalFactor = vae.config.temporalFactor
+        let resuming = options.resume && FileManager.default.fileExists(atPath: options.checkpointPath)
+        var start: DiffusionTransformer?
+        if let initPath = options.initPath, !resuming {
+            let m = try DiffusionTransformer.load(weightsPath: initPath)
+            var mine = cfg, theirs = m.config
+            for c in [\DiTConfig.latentShift, \DiTConfig.latentScale] { mine[keyPath: c] = []; theirs[keyPath: c] = [] }
+            mine.id = ""; theirs.id = ""; mine.recipe = ""; theirs.recipe = ""
+            theirs.timestepShift = mine.timestepShift  // a continued run may sample levels with another shift
+            guard mine == theirs else {
+                throw DiTError.unsupported("--init \(initPath) has another architecture or VAE than the options ask (\(m.config.patchDescription), width \(m.config.width), depth \(m.config.depth), heads \(m.config.heads), VAE \(m.config.vaeID)): give its --patch, --width, --depth and --heads")
+            }
+            cfg.latentShift = m.config.latentShift
+            cfg.latentScale = m.config.latentScale
+            start = m
+        }
         config = cfg
         model = try DiffusionTransformer(config: cfg, seed: options.seed)
+        if let start {
+            let from = Dictionary(uniqueKeysWithValues: start.namedParameters().map { ($0.name, $0.tensor) })
+            for (name, t) in model.namedParameters() {
+                guard let f = from[name], f.count == t.count else { throw DiTError.badWeights("--init: tensor \"\(name)\" is missing or has another size") }
+                for i in 0..<t.count { t.data[i] = f.data[i] }
+            }
+            log("reel-train: starting from the weights of \(options.initPath!) (\(start.config.id))")
+        }
         for (i, c) in train.enumerated() { buckets["\(c.height)x\(c.width)", default: []].append(i) }
         refs = model.parameterViews().map { ParameterRef(name: $0.name, shape: $0.shape, value: $0.value, grad: $0.grad, decay: $0.decay) }
         log("reel-train: \(model.parameterCount) parameters; \(train.count) clips for training, \(heldOut.count) held out; buckets " +

@@ -224,6 +224,8 @@ struct TrainDiT: ReelCommand {
     var textModel: String?
     @Option(name: .customLong("out"), help: ArgumentHelp("The trained weights (config JSON written beside them).", valueName: "path"))
     var out = "dit.safetensors"
+    @Option(name: .customLong("init"), help: ArgumentHelp("Start from these weights (config JSON beside them; e.g. the shipped model) instead of random ones; the optimizer starts afresh. Ignored when --resume finds a checkpoint.", valueName: "path"))
+    var initFrom: String?
 
     func execute() throws {
         let parts = patch.lowercased().split(separator: "x").compactMap { Int($0) }
@@ -245,6 +247,7 @@ struct TrainDiT: ReelCommand {
         o.steps = steps; o.tokensPerStep = tokens; o.learningRate = lr; o.warmupSteps = warmup; o.seed = seed
         o.checkpointEvery = checkpointEvery; o.evalEvery = evalEvery; o.checkpointPath = checkpoint; o.resume = resume
         o.timeLimit = timeLimit; o.stopAtStep = stopAt; o.vaePath = vae; o.textModel = textModel; o.outputPath = out
+        o.initPath = initFrom
         let trainer: DiTTrainer
         do { trainer = try DiTTrainer(options: o, log: { printError($0) }) } catch let e as DiTError {
             switch e {
