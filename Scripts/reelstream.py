@@ -39,7 +39,7 @@ import numpy as np
 # MARK: - Format constants (Sources/ReelStream/Format.swift)
 
 SIGNATURE = bytes([0x8A, 0x52, 0x45, 0x4C, 0x0D, 0x0A, 0x1A, 0x0A])
-MAJOR, MINOR = 1, 0
+MAJOR, MINOR = 1, 1
 PREAMBLE_SIZE = 16
 HEADER_SIZE = 16
 ALIGNMENT = 8
@@ -52,7 +52,7 @@ MAX_PATCH = 64
 MAX_TEXT = 1 << 20
 OPEN = 0xFFFFFFFF
 
-KNOWN = {"HEAD", "FRAM", "PTCH", "TOKS", "DONE", "text", "embd", "nois", "meta", "prov"}
+KNOWN = {"HEAD", "FRAM", "PTCH", "TOKS", "DONE", "PART", "text", "embd", "nois", "meta", "prov"}
 DTYPES = {1: "u8", 2: "u16", 3: "f16", 4: "f32", 5: "bf16"}
 DTYPE_CODES = {v: k for k, v in DTYPES.items()}
 DTYPE_SIZE = {"u8": 1, "u16": 2, "f16": 2, "f32": 4, "bf16": 2}
@@ -466,9 +466,9 @@ def decode_embedding(p, index):
     return dict(segment=seg, kind=EMBEDDING_KINDS[kind], values=_array(p, 16, n * d, "f32").reshape(n, d))  # (N,D)
 
 
-def decode_noise(p, index):
+def decode_noise(p, index, kind="nois"):
     def bad(problem):
-        return _malformed(index, "nois", problem)
+        return _malformed(index, kind, problem)
     if len(p) < 16:
         raise bad("payload is %d bytes, expected at least 16" % len(p))
     clip, first, n = struct.unpack_from("<3I", p, 0)
@@ -551,16 +551,17 @@ class State:
             out = decode_text(p, i)
         elif t == "embd":
             out = decode_embedding(p, i)
-        elif t == "nois":
-            out = decode_noise(p, i)
+        elif t in ("nois", "PART"):
+            out = decode_noise(p, i, t)
+            what = "partial-denoising levels" if t == "PART" else "noise levels"
             clip = out["clip"]
             if clip not in self.headers and clip not in self.geometries:
-                raise _inconsistent(i, "noise levels for clip %d come before that clip's HEAD record" % clip)
+                raise _inconsistent(i, "%s for clip %d come before that clip's HEAD record" % (what, clip))
             h = self.headers.get(clip)
             end = out["first"] + len(out["levels"])
             if h is not None and h["frame_count"] > 0 and end > h["frame_count"]:
-                raise _inconsistent(i, "noise levels for frames %d..<%d of clip %d, which has %d frames"
-                                    % (out["first"], end, clip, h["frame_count"]))
+                raise _inconsistent(i, "%s for frames %d..<%d of clip %d, which has %d frames"
+                                    % (what, out["first"], end, clip, h["frame_count"]))
         elif t == "meta":
             out = decode_metadata(p, i)
         elif t == "prov":

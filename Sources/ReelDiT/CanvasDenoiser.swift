@@ -23,6 +23,9 @@ public struct DenoiseOptions: Sendable {
     public var width = 64, height = 64, frames = 17
     /// With a clip on input: make its canvas at least this many video frames (the added frames are generated).
     public var extendTo: Int? = nil
+    /// Stop once the schedule reaches this level (0 < level < 1) and write the partly denoised
+    /// state with a PART record, for another reel-denoise to finish.
+    public var untilLevel: Float? = nil
     public init(steps: Int, guidance: Float, seed: UInt64) { self.steps = steps; self.guidance = guidance; self.seed = seed }
 }
 
@@ -34,7 +37,10 @@ public struct Canvas {
     public var fps: Rational
     /// Normalized tokens (T x D); zeros where a frame is not stored.
     public var tokens: [Float]
+    /// The level each frame was asked at (what nois says), and the level its stored values are
+    /// already at (PART; the asked level when the clip is not partly denoised).
     public var levels: [Float]
+    public var current: [Float] = []
 }
 
 public final class CanvasDenoiser {
@@ -57,6 +63,7 @@ public final class CanvasDenoiser {
         var geometry: PatchGeometry?
         var stored: [Int: [Float]] = [:]  // latent frame -> raw values in token order (N x D)
         var levels: [Int: Float] = [:]
+        var partial: [Int: Float] = [:]
         var segments: [UInt32: TextSegment] = [:]
         var tokenStates: [UInt32: TextEmbedding] = [:], pooled: [UInt32: TextEmbedding] = [:]
         var sourceFrames: Int?
@@ -122,6 +129,9 @@ public final class CanvasDenoiser {
             case .noise(let nl):
                 try claim(nl.clip, index)
                 for (k, v) in nl.levels.enumerated() { levels[nl.first + k] = v }
+            case .partial(let nl):
+                try claim(nl.clip, index)
+                for (k, v) in nl.levels.enumerated() { partial[nl.first + k] = v }
             case .metadata(let m) where m.key == "source-frames":
                 let parts = m.value.split(separator: " ")
                 if parts.count == 2, let c = UInt32(parts[0]), let n = Int(parts[1]) { try claim(c, index); sourceFrames = n }
@@ -170,33 +180,50 @@ public final class CanvasDenoiser {
         let gh = canvas.height / cfg.patchHeight, gw = canvas.width / cfg.patchWidth, n = gh * gw, d = cfg.tokenDim
         var tokens = [Float](repeating: 0, count: canvas.frames * n * d)
         var lv = [Float](repeating: 1, count: canvas.frames)
+        var cur = lv
         for f in 0..<canvas.frames {
             if var frame = stored[f] {
                 if frame.contains(where: \.isNaN) { throw DiTError.badInput("clip \(canvas.clip): latent frame \(f) is missing some of its tokens") }
                 cfg.normalize(tokens: &frame)
                 for i in 0..<(n * d) { tokens[f * n * d + i] = frame[i] }
                 lv[f] = levels[f] ?? 0
+                cur[f] = partial[f] ?? lv[f]
             } else {
                 lv[f] = 1
+                cur[f] = 1
                 if let l = levels[f], l < 1 { warn("latent frame \(f) has level \(l) but no stored values: generating it from noise") }
+                if partial[f] != nil { throw DiTError.badInput("clip \(canvas.clip): the PART record gives latent frame \(f) a level, but the frame is not stored") }
             }
         }
         canvas.tokens = tokens
         canvas.levels = lv
+        canvas.current = cur
         // Text.
         let text = conditions(segments: segments, tokenStates: tokenStates, pooled: pooled, clip: canvas.clip,
                               frames: canvas.frames)
         if text.isEmpty { warn("no text embeddings on the stream (pipe through reel-prompt-expand): generating unconditionally") }
         for r in forward { try writer.write(r) }
         let sampler = FlowSampler(model: model, steps: o.steps, guidance: o.guidance)
+        // Stopping early: frames end at min(t_k, their level) (PART), in raw latent units.
+        let stop = o.untilLevel.map { sampler.stopIndex(atLevel: $0) } ?? o.steps
+        let ts = sampler.schedule()
+        let reached: [Float]? = o.untilLevel == nil ? nil : cur.map { min(ts[stop], $0) }
         for v in 0..<o.variations {
             let clip = canvas.clip &+ UInt32(v)
             var rng = RandomState(seed: o.seed &+ UInt64(v))
             var noise = [Float](repeating: 0, count: tokens.count)
             for i in 0..<noise.count { noise[i] = rng.nextNormal() }
+            // The state is kept in raw latent units: kept frames exactly as given, partly denoised
+            // frames exactly as stored, the rest the normalized start (1 - s) x0 + s e scaled back.
             var x = FlowSampler.initialState(clean: tokens, noise: noise, levels: lv, tokensPerFrame: n, dim: d)
-            sampler.run(&x, levels: lv, gridH: gh, gridW: gw, text: text, null: null) { k in self.progress(v * o.steps + k, o.variations * o.steps) }
-            try write(canvas: canvas, clip: clip, state: x, gridH: gh, gridW: gw, original: stored, to: writer)
+            cfg.denormalize(tokens: &x)
+            for f in 0..<canvas.frames where cur[f] == 0 || partial[f] != nil {
+                if let raw = stored[f] { for i in 0..<(n * d) { x[f * n * d + i] = raw[i] } }
+            }
+            sampler.run(&x, levels: cur, gridH: gh, gridW: gw, text: text, null: null, to: stop, rawUnits: true) { k in
+                self.progress(v * stop + k, o.variations * stop)
+            }
+            try write(canvas: canvas, clip: clip, state: x, gridH: gh, gridW: gw, original: stored, partial: reached, to: writer)
         }
         try writer.write(provenance)
         try writer.finish()
@@ -231,9 +258,10 @@ public final class CanvasDenoiser {
         return p
     }
 
-    /// Writes one denoised clip: HEAD, PTCH, a TOKS per latent frame, its nois levels and source-frames.
+    /// Writes one denoised clip: HEAD, PTCH, a TOKS per latent frame (x: raw latent values in
+    /// token order), its nois levels, a PART record when it is only partly denoised, and source-frames.
     func write(canvas c: Canvas, clip: UInt32, state x: [Float], gridH gh: Int, gridW gw: Int, original: [Int: [Float]],
-               to writer: StreamWriter) throws {
+               partial: [Float]?, to writer: StreamWriter) throws {
         let cfg = model.config, n = gh * gw, d = cfg.tokenDim
         let head = ClipHeader(clip: clip, kind: .latents, dtype: .f32, channels: cfg.latentChannels, width: c.width, height: c.height,
                               fps: c.fps, frameCount: c.frames, spatialFactor: cfg.spatialFactor, temporalFactor: cfg.temporalFactor,
@@ -248,7 +276,6 @@ public final class CanvasDenoiser {
                 values = kept  // level-0 frames come out exactly as given
             } else {
                 values = Array(x[(f * n * d)..<((f + 1) * n * d)])
-                cfg.denormalize(tokens: &values)
             }
             let out = block.mutableData
             for i in 0..<(n * d) { out.storeBytes(of: values[i].bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self) }
@@ -256,6 +283,7 @@ public final class CanvasDenoiser {
             try writer.write(block.record)
         }
         try writer.write(NoiseLevels(clip: clip, levels: c.levels).record)
+        if let partial { try writer.write(NoiseLevels(clip: clip, levels: partial).partialRecord) }
         try writer.write(Metadata(key: "source-frames", value: "\(clip) \(c.sourceFrames)").record)
     }
 

@@ -90,11 +90,24 @@ public struct FlowSampler {
         return x
     }
 
-    /// Runs steps `from..<to` of the schedule on state x (T x D, normalized latent tokens) whose
-    /// frames were given at `levels`; `progress(k)` after each step.
+    /// The first step k whose schedule level t_k is at or below `level` (stopping there leaves
+    /// every generated frame at min(t_k, its level)); `steps` when none is.
+    public func stopIndex(atLevel level: Float) -> Int {
+        schedule().firstIndex { $0 <= level } ?? steps
+    }
+
+    /// Runs steps `from..<to` of the schedule on state x (T x D) whose frames were given at
+    /// `levels`; `progress(k)` after each step. x holds normalized latent tokens, or with
+    /// `rawUnits` the latent values themselves (token order, as reel-patchify writes them): the
+    /// sampler then normalizes the model's input and scales its steps back every step, so that a
+    /// state written to a stream as f32 and read back continues bit for bit.
     public func run(_ x: inout [Float], levels: [Float], gridH: Int, gridW: Int, text: [TextCondition],
-                    null: TextCondition, from: Int = 0, to: Int? = nil, progress: (Int) -> Void = { _ in }) {
+                    null: TextCondition, from: Int = 0, to: Int? = nil, rawUnits: Bool = false,
+                    progress: (Int) -> Void = { _ in }) {
         let f = levels.count, n = gridH * gridW, d = model.config.tokenDim, ct = model.config.textWidth
+        let cfg = model.config, pp = cfg.patchHeight * cfg.patchWidth
+        let scale: [Float] = (0..<d).map { rawUnits ? cfg.latentScale[$0 / pp] : 1 }
+        let offset: [Float] = (0..<d).map { rawUnits ? cfg.latentShift[$0 / pp] : 0 }
         let ts = schedule()
         let end = min(to ?? steps, steps)
         let rope = model.rope(frames: f, gridH: gridH, gridW: gridW)
@@ -107,7 +120,12 @@ public struct FlowSampler {
             if now == next { progress(k + 1); continue }
             let b = samples.count
             let tokens = Tensor(uninitialized: [b, f * n, d])
-            for s in 0..<b { x.withUnsafeBufferPointer { (tokens.data + s * f * n * d).update(from: $0.baseAddress!, count: f * n * d) } }
+            if rawUnits {
+                for i in 0..<(f * n * d) { tokens.data[i] = (x[i] - offset[i % d]) / scale[i % d] }
+                for s in 1..<max(b, 1) { (tokens.data + s * f * n * d).update(from: tokens.data, count: f * n * d) }
+            } else {
+                for s in 0..<b { x.withUnsafeBufferPointer { (tokens.data + s * f * n * d).update(from: $0.baseAddress!, count: f * n * d) } }
+            }
             let batch = DiTBatch(tokens: tokens, levels: Array((0..<b).map { _ in now }.joined()), frames: f, gridH: gridH,
                                  gridW: gridW, text: t.text, textValid: t.valid, textSegment: t.textSegment,
                                  frameSegment: t.frameSegment, pooled: t.pooled)
@@ -117,7 +135,7 @@ public struct FlowSampler {
                 let dt = next[fi] - now[fi]
                 for i in (fi * n * d)..<((fi + 1) * n * d) {
                     let vel = guided ? pv[f * n * d + i] + guidance * (pv[i] - pv[f * n * d + i]) : pv[i]
-                    x[i] += dt * vel
+                    x[i] += rawUnits ? dt * vel * scale[i % d] : dt * vel
                 }
             }
             progress(k + 1)

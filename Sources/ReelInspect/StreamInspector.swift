@@ -179,6 +179,8 @@ public final class StreamInspector {
         case let .noise(n):
             clip(n.clip).noise.append((n.first, n.levels))
             list(index, r, "clip \(n.clip): noise levels of frames \(n.first)-\(n.first + n.levels.count - 1): \(levels(n.levels))")
+        case let .partial(n):
+            list(index, r, "clip \(n.clip): partly denoised, frames \(n.first)-\(n.first + n.levels.count - 1) already at levels \(levels(n.levels)) (finish with reel-denoise)")
         case let .metadata(m):
             metadata.append(m)
             list(index, r, "\(m.key) = \(quoted(m.value))")

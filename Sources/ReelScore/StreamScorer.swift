@@ -59,6 +59,8 @@ public final class StreamScorer {
             case .noise(let n):
                 owner = n.clip
                 for (i, v) in n.levels.enumerated() { levels[n.clip, default: [:]][n.first + i] = v }
+            case .partial(let n):
+                throw ScoreError.badClip("record \(reader.recordIndex): clip \(n.clip) is only partly denoised (a PART record: its frames still hold noise); finish it with reel-denoise before scoring")
             case .text(let t):
                 owner = t.clip == ReelFormat.open ? nil : t.clip
                 if let o = owner { segmentOwner[t.segment] = o }

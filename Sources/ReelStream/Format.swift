@@ -12,7 +12,7 @@ public enum ReelFormat {
     /// CR LF and LF catch line-ending conversion, 0x1A stops DOS `type`.
     public static let signature: [UInt8] = [0x8A, 0x52, 0x45, 0x4C, 0x0D, 0x0A, 0x1A, 0x0A]
     public static let majorVersion: UInt16 = 1
-    public static let minorVersion: UInt16 = 0
+    public static let minorVersion: UInt16 = 1
     public static let preambleSize = 16
     public static let recordHeaderSize = 16
     /// Records start at multiples of this within the stream, and tensor data at
@@ -84,6 +84,8 @@ public struct RecordType: Hashable, Sendable, CustomStringConvertible {
     public static let tokens = RecordType("TOKS")
     /// End of stream.
     public static let done = RecordType("DONE")
+    /// The levels at which a partly denoised clip's stored frames already are (format 1.1).
+    public static let partial = RecordType("PART")
     // Ancillary:
     /// A text prompt or caption tied to a frame range.
     public static let text = RecordType("text")
@@ -97,7 +99,7 @@ public struct RecordType: Hashable, Sendable, CustomStringConvertible {
     public static let provenance = RecordType("prov")
 
     /// Every kind this version of reel understands.
-    public static let known: Set<RecordType> = [.head, .frame, .patchGeometry, .tokens, .done,
+    public static let known: Set<RecordType> = [.head, .frame, .patchGeometry, .tokens, .done, .partial,
                                                 .text, .embedding, .noise, .metadata, .provenance]
 }
 

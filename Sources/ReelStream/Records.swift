@@ -440,7 +440,8 @@ public struct NoiseLevels: Equatable, Sendable {
 
     public init(_ r: Record, index: Int) throws {
         let p = r.payload
-        let bad = { (problem: String) in StreamError.malformed(record: index, type: "nois", problem: problem) }
+        let kind = r.type == .partial ? "PART" : "nois"
+        let bad = { (problem: String) in StreamError.malformed(record: index, type: kind, problem: problem) }
         guard p.count >= 16 else { throw bad("payload is \(p.count) bytes, expected at least 16") }
         clip = p.u32(0); first = Int(p.u32(4))
         let n = Int(p.u32(8))
@@ -453,11 +454,16 @@ public struct NoiseLevels: Equatable, Sendable {
         }
     }
 
-    public var record: Record {
+    public var record: Record { record(type: .noise) }
+
+    /// The same layout as a PART record: the levels the stored frames are already at.
+    public var partialRecord: Record { record(type: .partial) }
+
+    func record(type: RecordType) -> Record {
         var w = ByteWriter()
         w.u32(clip); w.u32(UInt32(first)); w.u32(UInt32(levels.count)); w.u32(0)
         for v in levels { w.f32(v) }
-        return Record(type: .noise, bytes: w.bytes)
+        return Record(type: type, bytes: w.bytes)
     }
 }
 

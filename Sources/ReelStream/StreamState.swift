@@ -7,6 +7,8 @@ public enum DecodedRecord: @unchecked Sendable {
     case text(TextSegment)
     case embedding(TextEmbedding)
     case noise(NoiseLevels)
+    /// PART: the clip's stored frames are partly denoised, already at these levels (not clean).
+    case partial(NoiseLevels)
     case metadata(Metadata)
     /// The JSON text of a prov record.
     case provenance(String)
@@ -56,15 +58,16 @@ public struct StreamState: Sendable {
             return .text(try TextSegment(r, index: index))
         case .embedding:
             return .embedding(try TextEmbedding(r, index: index))
-        case .noise:
+        case .noise, .partial:
             let n = try NoiseLevels(r, index: index)
+            let what = r.type == .partial ? "partial-denoising levels" : "noise levels"
             if headers[n.clip] == nil && geometries[n.clip] == nil {
-                throw StreamError.inconsistent(record: index, problem: "noise levels for clip \(n.clip) come before that clip's HEAD record")
+                throw StreamError.inconsistent(record: index, problem: "\(what) for clip \(n.clip) come before that clip's HEAD record")
             }
             if let h = headers[n.clip], h.frameCount > 0, n.first + n.levels.count > h.frameCount {
-                throw StreamError.inconsistent(record: index, problem: "noise levels for frames \(n.first)..<\(n.first + n.levels.count) of clip \(n.clip), which has \(h.frameCount) frames")
+                throw StreamError.inconsistent(record: index, problem: "\(what) for frames \(n.first)..<\(n.first + n.levels.count) of clip \(n.clip), which has \(h.frameCount) frames")
             }
-            return .noise(n)
+            return r.type == .partial ? .partial(n) : .noise(n)
         case .metadata:
             return .metadata(try Metadata(r, index: index))
         case .provenance:

@@ -206,6 +206,8 @@ public final class LatentClipDecoder {
                     throw LatentStreamError.badClip("meta record \(SourceFrames.key) = \"\(m.value)\" is not \"CLIP FRAMES\"")
                 }
                 sourceFrames[clip] = n
+            case .partial(let n):
+                throw LatentStreamError.badClip("record \(reader.recordIndex): clip \(n.clip) is only partly denoised (a PART record: its latent frames still hold noise); finish it with reel-denoise, then decode")
             default:
                 try writer.write(record)
             }

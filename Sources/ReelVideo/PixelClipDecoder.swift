@@ -128,6 +128,8 @@ public enum PixelClipDecoder {
                     }
                     lastIndex = f.index
                     frames += 1
+                case .partial(let n):
+                    throw MediaError.unsupported(path: "standard input", detail: "record \(reader.recordIndex): clip \(n.clip) is only partly denoised (a PART record: its frames still hold noise); finish it with reel-denoise, then decode")
                 default:
                     continue
                 }

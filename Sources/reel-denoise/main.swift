@@ -47,6 +47,9 @@ struct Denoise: ReelCommand {
     @Option(name: .customLong("variations"), help: "Clips to generate, each with its own seed and clip id.")
     var variations = 1
 
+    @Option(name: .customLong("until-level"), help: ArgumentHelp("Stop once the sampler reaches this noise level (between 0 and 1) and write the partly denoised clip, marked with a PART record, for another reel-denoise to finish (with the same or another prompt, model or guidance).", valueName: "level"))
+    var untilLevel: Float?
+
     @Option(name: .customLong("model"), help: ArgumentHelp("Diffusion transformer weights (default: the shipped model).", valueName: "path"))
     var model: String?
 
@@ -58,6 +61,9 @@ struct Denoise: ReelCommand {
         guard variations >= 1 && variations <= 1024 else { throw ToolError.usage("--variations \(variations) is out of range: expected 1 to 1024") }
         if let steps, steps < 1 || steps > 1000 { throw ToolError.usage("--steps \(steps) is out of range: expected 1 to 1000") }
         if let guidance, !(guidance >= 0 && guidance <= 100) { throw ToolError.usage("--guidance \(guidance) is out of range: expected 0 to 100") }
+        if let untilLevel, !(untilLevel > 0 && untilLevel < 1) {
+            throw ToolError.usage("--until-level \(untilLevel) is out of range: expected a level between 0 and 1 (exclusive)")
+        }
         let dit = try loadModel()
         let encoder = try SentenceEncoder(modelDirectory: textModel)
         let e = encoder.encode("")
@@ -66,6 +72,7 @@ struct Denoise: ReelCommand {
         var o = DenoiseOptions(steps: steps ?? dit.config.defaultSteps, guidance: guidance ?? dit.config.defaultGuidance, seed: seed)
         o.variations = variations
         o.width = w; o.height = h; o.frames = frames ?? 17; o.extendTo = frames
+        o.untilLevel = untilLevel
         let writer = try StreamIO.output(tool: Self.toolName)
         let denoiser = CanvasDenoiser(model: dit, null: null, warn: { printError("reel-denoise: warning: \($0)") })
         let tty = isatty(2) != 0

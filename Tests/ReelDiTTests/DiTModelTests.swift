@@ -76,7 +76,7 @@ final class DiTModelTests: XCTestCase {
         let opt = try AdamW(parameters: refs, config: AdamWConfig(learningRate: 3e-3, weightDecay: 0))
         let ti = textInputs([[text]], null: null, frames: f, width: 6)
         var first: Float = 0, last: Float = 0
-        for step in 0..<1500 {
+        for step in 0..<4000 {
             let t = max(0.02, rng.nextUniform())
             let noise = (0..<(f * n * d)).map { _ in rng.nextNormal() }
             let xt = FlowSampler.initialState(clean: x0, noise: noise, levels: [t, t], tokensPerFrame: n, dim: d)
@@ -87,9 +87,9 @@ final class DiTModelTests: XCTestCase {
             let diff = m(batch) - target
             let loss = mean(diff * diff)
             loss.backward()
-            try opt.step(refs, learningRate: 5e-3 * (1 - Double(step) / 1500) + 1e-4)
+            try opt.step(refs, learningRate: 3e-3 * (1 - Double(step) / 4000) + 1e-4)
             if step < 20 { first += loss.item / 20 }
-            if step >= 1480 { last += loss.item / 20 }
+            if step >= 3980 { last += loss.item / 20 }
         }
         XCTAssertLessThan(last, first * 0.3, "loss \(first) -> \(last)")
         let sampler = FlowSampler(model: m, steps: 20, guidance: 1)

@@ -56,12 +56,13 @@ final class FixtureTests: XCTestCase {
             case .text: kinds.append("text")
             case .embedding: kinds.append("embd")
             case let .noise(n): kinds.append("nois"); XCTAssertEqual(n.levels, [0, 0.75])
+            case let .partial(n): kinds.append("PART"); XCTAssertEqual(n.first, 1); XCTAssertEqual(n.levels, [0.5])
             case .metadata: kinds.append("meta")
             case let .provenance(json): kinds.append("prov"); XCTAssertTrue(json.contains("\"seed\":7"))
             case let .unknown(u): kinds.append(u.type.description)
             }
         }
-        XCTAssertEqual(kinds, ["HEAD", "text", "text", "embd", "embd", "FRAM", "FRAM", "HEAD", "nois", "text", "FRAM", "FRAM",
+        XCTAssertEqual(kinds, ["HEAD", "text", "text", "embd", "embd", "FRAM", "FRAM", "HEAD", "nois", "PART", "text", "FRAM", "FRAM",
                                "PTCH", "TOKS", "TOKS", "HEAD", "FRAM", "PTCH", "TOKS", "HEAD", "FRAM", "meta", "meta", "xtra", "prov"])
         // Token 6 is at (t 1, h 1, w 0); its value (c 2, dt 0, dy 1, dx 0) is latent (t 1, c 2, y 3, x 0).
         XCTAssertEqual(tokenValues[6 * 16 + 2 * 4 + 1 * 2 + 0], ReelExamples.clip1(1, 2, 3, 0))

@@ -105,7 +105,7 @@ enum MalformedCorpus {
         var badUTF8 = text.payload.bytes
         badUTF8[20 + 3] = 0xC3; badUTF8[20 + 4] = 0x28 // "red" then an invalid two-byte sequence
         var versioned = good
-        versioned[8] = 2; versioned[9] = 0
+        versioned[8] = 2; versioned[9] = 0; versioned[10] = 0; versioned[11] = 0
         var swappedVersion = good
         swappedVersion[8] = 0; swappedVersion[9] = 1
         var trailing = good

@@ -35,9 +35,9 @@ final class PythonReaderTests: XCTestCase {
         guard let records = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [[String: Any]] else {
             return XCTFail("not a JSON array: \(r.out.prefix(200))")
         }
-        XCTAssertEqual(records.count, 25)
+        XCTAssertEqual(records.count, 26)
         XCTAssertEqual(records.compactMap { $0["type"] as? String }.joined(separator: " "),
-                       "HEAD text text embd embd FRAM FRAM HEAD nois text FRAM FRAM PTCH TOKS TOKS HEAD FRAM PTCH TOKS HEAD FRAM meta meta xtra prov")
+                       "HEAD text text embd embd FRAM FRAM HEAD nois PART text FRAM FRAM PTCH TOKS TOKS HEAD FRAM PTCH TOKS HEAD FRAM meta meta xtra prov")
         func array(_ i: Int, _ key: String) -> (shape: [Int], dtype: String, sum: Double)? {
             guard let a = records[i][key] as? [String: Any], let shape = a["shape"] as? [Int], let dt = a["dtype"] as? String,
                   let sum = a["sum"] as? Double else { return nil }
@@ -50,22 +50,22 @@ final class PythonReaderTests: XCTestCase {
             let a = array(i, "data")
             XCTAssertEqual(a?.shape, [3, 2, 3]); XCTAssertEqual(a?.dtype, "uint8"); XCTAssertEqual(a?.sum, sum)
         }
-        for (i, t) in [(10, 0), (11, 1)] {
+        for (i, t) in [(11, 0), (12, 1)] {
             var sum = 0.0
             for c in 0..<4 { for y in 0..<4 { for x in 0..<4 { sum += Double(ReelExamples.clip1(t, c, y, x)) } } }
             let a = array(i, "data")
             XCTAssertEqual(a?.shape, [4, 4, 4]); XCTAssertEqual(a?.dtype, "float32"); XCTAssertEqual(a?.sum, sum)
         }
-        XCTAssertEqual(array(13, "values")?.shape, [5, 16])
-        XCTAssertEqual(array(13, "positions")?.shape, [5, 3])
-        XCTAssertEqual(array(16, "data")?.dtype, "float16")
-        XCTAssertEqual(array(18, "values")?.sum, 1.5 - 2 + 0.25 + 3)
-        XCTAssertEqual(array(20, "data")?.sum, 66535)
+        XCTAssertEqual(array(14, "values")?.shape, [5, 16])
+        XCTAssertEqual(array(14, "positions")?.shape, [5, 3])
+        XCTAssertEqual(array(17, "data")?.dtype, "float16")
+        XCTAssertEqual(array(19, "values")?.sum, 1.5 - 2 + 0.25 + 3)
+        XCTAssertEqual(array(21, "data")?.sum, 66535)
         XCTAssertEqual(records[2]["text"] as? String, "A red ball bounces on a gray floor; caf\u{E9} \u{2713}")
-        XCTAssertEqual(records[9]["role"] as? String, "negative")
+        XCTAssertEqual(records[10]["role"] as? String, "negative")
         XCTAssertEqual(array(8, "levels")?.sum, 0.75)
-        XCTAssertEqual(records[23]["payload"] as? String, "0102030405")
-        let prov = records[24]["value"] as? [String: Any]
+        XCTAssertEqual(records[24]["payload"] as? String, "0102030405")
+        let prov = records[25]["value"] as? [String: Any]
         XCTAssertEqual(prov?["seed"] as? Int, 7)
         XCTAssertEqual(prov?["args"] as? [String], ["--seed", "7", "a \"quoted\" arg"])
     }

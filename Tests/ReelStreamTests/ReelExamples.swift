@@ -66,6 +66,7 @@ enum ReelExamples {
                             model: "reel-vae-tiny")
         try w.write(h1.record)
         try w.write(NoiseLevels(clip: 1, first: 0, levels: [0, 0.75]).record)
+        try w.write(NoiseLevels(clip: 1, first: 1, levels: [0.5]).partialRecord)
         try w.write(TextSegment(segment: 2, clip: 1, start: 4, end: ReelFormat.open, role: .negative, text: "blurry").record)
         for t in 0..<2 {
             let f = Frame(clip: 1, index: t, byteCount: h1.frameBytes)

@@ -68,6 +68,39 @@ final class TextToVideoTests: XCTestCase {
         XCTAssertEqual(r.status, 66, r.stderr)
     }
 
+    /// Stopping at a noise level writes a partly denoised clip (PART) that reel-decode and
+    /// reel-score refuse; resuming it with the same settings equals one uninterrupted run byte
+    /// for byte, and resuming it with another prompt branches.
+    func testStopAtALevelThenResumeEqualsOneRun() throws {
+        _ = try run("""
+            reel-prompt-expand --seed 1 "a blue square moving left" > p.reel
+            reel-denoise --seed 3 --steps 6 < p.reel | reel-unpatchify > full.reel
+            reel-denoise --seed 3 --steps 6 --until-level 0.5 < p.reel > half.reel
+            reel-denoise --steps 6 < half.reel | reel-unpatchify > resumed.reel
+            reel-prompt-expand --seed 2 "a red ball moving up" < half.reel | reel-denoise --steps 6 | reel-unpatchify > branch.reel
+            reel-unpatchify < half.reel > half-latent.reel
+            """)
+        let full = try PipelineTests.read(dir.appendingPathComponent("full.reel"))
+        let resumed = try PipelineTests.read(dir.appendingPathComponent("resumed.reel"))
+        let half = try PipelineTests.read(dir.appendingPathComponent("half-latent.reel"))
+        let branch = try PipelineTests.read(dir.appendingPathComponent("branch.reel"))
+        XCTAssertEqual(full.frames.count, 5)
+        XCTAssertEqual(resumed.frames, full.frames, "stop at 0.5 and resume differs from one run")
+        XCTAssertTrue(half.types.contains("PART") && !full.types.contains("PART") && !resumed.types.contains("PART"),
+                      "\(half.types) / \(resumed.types)")
+        XCTAssertNotEqual(half.frames, full.frames)
+        XCTAssertNotEqual(branch.frames, full.frames, "a new prompt for the second half changed nothing")
+        for tool in ["reel-decode -o out.png", "reel-score"] {
+            let r = try Tools.sh("\(tool) < half-latent.reel", cwd: dir)
+            XCTAssertEqual(r.status, 65, "\(tool): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("partly denoised"), r.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.png").path))
+        let bad = try Tools.sh("reel-denoise --until-level 1 < p.reel", cwd: dir)
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--until-level 1"), bad.stderr)
+    }
+
     /// Image to video: an encoded image is latent frame 0 of a 9-frame canvas; it comes out unchanged.
     func testImageToVideoKeepsTheImage() throws {
         _ = try run("""
