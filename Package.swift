@@ -186,7 +186,8 @@ for target in targets where target.name == "ToolTests" {
 // The DiT's loops run hot even in debug builds (a test overfits a tiny model): -Ounchecked for now.
 targets += [
     .target(name: "ReelDiT", dependencies: ["ReelNumerics", "ReelSafetensors", "ReelStream", "ReelPatch"],
-            resources: [.copy("Resources/dit-default.safetensors"), .copy("Resources/dit-default.json")],
+            resources: [.copy("Resources/dit-default.safetensors"), .copy("Resources/dit-default.json"),
+                        .copy("Resources/latent-preview.json")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
     .target(name: "ReelDiTTraining", dependencies: ["ReelDiT", "ReelNumerics", "ReelOptim", "ReelSafetensors", "ReelStream",
                                                     "ReelText", "ReelVAE"],
@@ -194,7 +195,7 @@ targets += [
     .testTarget(name: "ReelDiTTests", dependencies: ["ReelDiT", "ReelNumerics", "ReelOptim", "ReelStream"], exclude: ["Fixtures"]),
     .executableTarget(name: "bench-dit", dependencies: ["ReelDiT", "ReelNumerics"], path: "Sources/bench-dit",
                       swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .executableTarget(name: "reel-denoise", dependencies: ["ReelDiT", "ReelText", "ReelPatch", "ReelStream", "ReelCLI", argumentParser]),
+    .executableTarget(name: "reel-denoise", dependencies: ["ReelDiT", "ReelText", "ReelPatch", "ReelStream", "ReelCLI", "ReelImage", argumentParser]),
 ]
 
 // MARK: - Benchmarks (make bench; never part of the tests)

@@ -48,6 +48,10 @@ public final class CanvasDenoiser {
     public let null: TextCondition
     public var warn: (String) -> Void
     public var progress: (Int, Int) -> Void = { _, _ in }
+    /// Called every `estimateEvery` steps (0: never) with the variation, the step, the raw clean
+    /// estimate (token order) and its geometry (latent frames, rows, columns): --preview.
+    public var estimateEvery = 0
+    public var estimate: (_ variation: Int, _ step: Int, _ x0: [Float], _ frames: Int, _ height: Int, _ width: Int) -> Void = { _, _, _, _, _, _ in }
 
     public init(model: DiffusionTransformer, null: TextCondition, warn: @escaping (String) -> Void) {
         self.model = model; self.null = null; self.warn = warn
@@ -220,7 +224,10 @@ public final class CanvasDenoiser {
             for f in 0..<canvas.frames where cur[f] == 0 || partial[f] != nil {
                 if let raw = stored[f] { for i in 0..<(n * d) { x[f * n * d + i] = raw[i] } }
             }
-            sampler.run(&x, levels: cur, gridH: gh, gridW: gw, text: text, null: null, to: stop, rawUnits: true) { k in
+            sampler.run(&x, levels: cur, gridH: gh, gridW: gw, text: text, null: null, to: stop, rawUnits: true,
+                        estimateEvery: estimateEvery, estimate: { k, x0 in
+                            self.estimate(v, k, x0, canvas.frames, canvas.height, canvas.width)
+                        }) { k in
                 self.progress(v * stop + k, o.variations * stop)
             }
             try write(canvas: canvas, clip: clip, state: x, gridH: gh, gridW: gw, original: stored, partial: reached, to: writer)

@@ -103,6 +103,7 @@ public struct FlowSampler {
     /// state written to a stream as f32 and read back continues bit for bit.
     public func run(_ x: inout [Float], levels: [Float], gridH: Int, gridW: Int, text: [TextCondition],
                     null: TextCondition, from: Int = 0, to: Int? = nil, rawUnits: Bool = false,
+                    estimateEvery: Int = 0, estimate: (Int, [Float]) -> Void = { _, _ in },
                     progress: (Int) -> Void = { _ in }) {
         let f = levels.count, n = gridH * gridW, d = model.config.tokenDim, ct = model.config.textWidth
         let cfg = model.config, pp = cfg.patchHeight * cfg.patchWidth
@@ -131,6 +132,17 @@ public struct FlowSampler {
                                  frameSegment: t.frameSegment, pooled: t.pooled)
             let v = GradMode.withoutGrad { model(batch, rope: rope) }  // (b,T,D)
             let pv = v.data
+            // The clean estimate x0 = x_t - t v, in x's units (a preview), before x moves.
+            if estimateEvery > 0 && ((k + 1) % estimateEvery == 0 || k + 1 == end) {
+                var x0 = x
+                for fi in 0..<f where now[fi] > 0 {
+                    for i in (fi * n * d)..<((fi + 1) * n * d) {
+                        let vel = guided ? pv[f * n * d + i] + guidance * (pv[i] - pv[f * n * d + i]) : pv[i]
+                        x0[i] -= now[fi] * vel * scale[i % d]
+                    }
+                }
+                estimate(k + 1, x0)
+            }
             for fi in 0..<f where next[fi] != now[fi] {
                 let dt = next[fi] - now[fi]
                 for i in (fi * n * d)..<((fi + 1) * n * d) {

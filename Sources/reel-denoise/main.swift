@@ -10,6 +10,7 @@ import ArgumentParser
 import Foundation
 import ReelCLI
 import ReelDiT
+import ReelImage
 import ReelStream
 import ReelText
 
@@ -50,6 +51,9 @@ struct Denoise: ReelCommand {
     @Option(name: .customLong("until-level"), help: ArgumentHelp("Stop once the sampler reaches this noise level (between 0 and 1) and write the partly denoised clip, marked with a PART record, for another reel-denoise to finish (with the same or another prompt, model or guidance).", valueName: "level"))
     var untilLevel: Float?
 
+    @Option(name: .customLong("preview"), help: ArgumentHelp("Write a contact sheet of the current clean estimate (latent frames left to right, through a cheap latent-to-RGB decoder) to this PNG every few steps, atomically, so a person can watch.", valueName: "file.png"))
+    var preview: String?
+
     @Option(name: .customLong("model"), help: ArgumentHelp("Diffusion transformer weights (default: the shipped model).", valueName: "path"))
     var model: String?
 
@@ -83,6 +87,23 @@ struct Denoise: ReelCommand {
                 let eta = k > 0 ? elapsed / Double(k) * Double(total - k) : 0
                 FileHandle.standardError.write(Data(String(format: "\r\u{1B}[Kreel-denoise: step %d/%d  %.2f s/step  ETA %.0f s", k, total, elapsed / Double(max(k, 1)), eta).utf8))
                 if k == total { FileHandle.standardError.write(Data("\n".utf8)) }
+            }
+        }
+        if let preview {
+            guard preview.lowercased().hasSuffix(".png") else { throw ToolError.usage("--preview \(preview) must name a .png file") }
+            let decoder: LatentPreview
+            do { decoder = try LatentPreview.resolve(for: dit, weightsPath: model ?? DefaultDiT.path()) } catch { throw toolError(error) }
+            let cfg = dit.config
+            denoiser.estimateEvery = max(1, o.steps / 10)
+            denoiser.estimate = { variation, _, x0, f, h, w in
+                guard variation == 0 else { return }
+                let sheet = decoder.sheet(x0, frames: f, height: h, width: w, patchHeight: cfg.patchHeight, patchWidth: cfg.patchWidth)
+                do {
+                    let image = try PixelImage(width: sheet.width, height: sheet.height, channels: 3, samples: .u8(sheet.rgb))
+                    try PNGCodec.write(image, to: preview)
+                } catch {
+                    printError("reel-denoise: warning: cannot write the preview \(preview): \(error)")
+                }
             }
         }
         let provenance = Provenance.current(tool: Self.toolName, model: dit.config.id, seed: seed, generated: true).record
