@@ -12,17 +12,35 @@ extension SpacetimePatcher {
         let announced: Int
         var group: [Frame] = []
         var frames = 0
-        let block: TokenBlock
+        /// The TOKS block of a whole group, made when the first group is complete (so that memory
+        /// follows the frames the input carries, not the size its header claims); nil while none is.
+        var cached: TokenBlock?
 
-        init(geometry g: PatchGeometry, announced: Int) {
+        let budget: Int
+
+        init(geometry g: PatchGeometry, announced: Int, budget: Int) {
             geometry = g
             self.announced = announced
-            group.reserveCapacity(g.pt)
-            block = TokenBlock(clip: g.clip, count: g.gridH * g.gridW, dim: g.tokenDim, dtype: g.dtype)
+            self.budget = budget
+        }
+
+        /// Tokens per TOKS record: a group's gh·gw tokens, or fewer when they would pass the payload cap.
+        var tokensPerRecord: Int {
+            let g = geometry, n = g.gridH * g.gridW
+            let each = 12 + g.tokenDim * g.dtype.size
+            return max(1, min(n, ReelFormat.maxTokensPerRecord, (budget - 16 - 8) / each))
+        }
+
+        var block: TokenBlock {
+            if let cached { return cached }
+            let g = geometry
+            let b = TokenBlock(clip: g.clip, count: g.gridH * g.gridW, dim: g.tokenDim, dtype: g.dtype)
             var i = 0
             for h in 0..<g.gridH {
-                for w in 0..<g.gridW { block.setPosition(i, t: 0, h: Int32(h), w: Int32(w)); i += 1 }
+                for w in 0..<g.gridW { b.setPosition(i, t: 0, h: Int32(h), w: Int32(w)); i += 1 }
             }
+            cached = b
+            return b
         }
     }
 
@@ -40,7 +58,7 @@ extension SpacetimePatcher {
                 let g = try geometry(for: h)
                 try writer.write(r)
                 try writer.write(g.record)
-                clips[h.clip] = ClipCutter(geometry: g, announced: h.frameCount)
+                clips[h.clip] = ClipCutter(geometry: g, announced: h.frameCount, budget: recordBudget)
             case let .frame(f):
                 guard let cut = clips[f.clip] else {
                     throw StreamError.inconsistent(record: index, problem: "frame of clip \(f.clip) before its HEAD record")
@@ -76,8 +94,26 @@ extension SpacetimePatcher {
     private func writeGroup(_ cut: ClipCutter, to writer: StreamWriter) throws {
         let g = cut.geometry
         let t = Int32(cut.frames / g.pt - 1)
+        let n = g.gridH * g.gridW, per = cut.tokensPerRecord
+        if per < n {
+            // A group too large for one record: several TOKS records, token by token.
+            let frames = cut.group.map { $0.payload.base + Frame.dataOffset }
+            let tokenBytes = g.tokenDim * g.dtype.size
+            for start in stride(from: 0, to: n, by: per) {
+                let m = min(per, n - start)
+                let block = TokenBlock(clip: g.clip, count: m, dim: g.tokenDim, dtype: g.dtype)
+                for i in 0..<m {
+                    let k = start + i
+                    block.setPosition(i, t: t, h: Int32(k / g.gridW), w: Int32(k % g.gridW))
+                    SpacetimePatcher.moveToken(frames: frames, token: block.payload.base + block.dataOffset + i * tokenBytes,
+                                               h: k / g.gridW, w: k % g.gridW, geometry: g, toTokens: true)
+                }
+                try writer.write(block.record)
+            }
+            cut.group.removeAll(keepingCapacity: true)
+            return
+        }
         let block = cut.block
-        let n = block.count
         for i in 0..<n { block.payload.base.storeBytes(of: t.littleEndian, toByteOffset: 16 + i * 12, as: Int32.self) }
         let frames = cut.group.map { UnsafeRawPointer($0.payload.base + Frame.dataOffset) }  // pt × (C,H,W)
         SpacetimePatcher.patchify(frames: frames, into: block.payload.base + block.dataOffset, geometry: g)  // (gh·gw, D)
@@ -131,6 +167,10 @@ extension SpacetimePatcher {
             let index = reader.recordIndex
             switch try state.decode(r, index: index) {
             case let .patchGeometry(g):
+                guard g.channels * g.height * g.width * g.dtype.size + 8 <= ReelFormat.maxPayload else {
+                    throw PatchError.frameTooLarge(record: index, clip: g.clip, channels: g.channels, height: g.height,
+                                                   width: g.width, dtype: g.dtype)
+                }
                 clips[g.clip] = ClipAssembler(geometry: g)
             case let .tokens(block):
                 guard let clip = clips[block.clip] else {

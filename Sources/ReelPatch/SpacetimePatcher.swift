@@ -56,9 +56,14 @@ public enum PatchError: Error, Equatable, CustomStringConvertible {
     case missingToken(clip: UInt32, t: Int, h: Int, w: Int)
     /// So many groups wait for an earlier one that holding them would pass the memory budget.
     case tooFarOutOfOrder(record: Int, clip: UInt32, waiting: Int, next: Int, bytes: Int)
+    /// A clip's frames would not fit a FRAM record (reel(5)'s payload cap), so they cannot be written.
+    case frameTooLarge(record: Int, clip: UInt32, channels: Int, height: Int, width: Int, dtype: DType)
 
     public var description: String {
         switch self {
+        case let .frameTooLarge(record, clip, c, h, w, dtype):
+            let bytes = c * h * w * dtype.size + 8
+            return "record \(record): clip \(clip)'s frames of \(c)x\(h)x\(w) \(dtype) would be \(bytes) bytes each, over the \(ReelFormat.maxPayload) bytes (1 GiB) one FRAM record can hold: nothing can be written for it"
         case let .notDivisible(clip, frames, height, width, patch, factor):
             let shape = "\(frames.map(String.init) ?? "?")x\(height)x\(width) (TxHxW)"
             var axes: [String] = []
@@ -105,6 +110,9 @@ func largestDivisor(of n: Int, atMost limit: Int) -> Int {
 /// Cuts clips into spacetime patch tokens and puts them back, exactly.
 public struct SpacetimePatcher: Sendable {
     public let patch: PatchSize
+    /// Most payload bytes of one TOKS record it writes: reel(5)'s cap (a test lowers it to see a
+    /// group split over several records without a gigabyte of frames).
+    public var recordBudget = ReelFormat.maxPayload
 
     public init(patch: PatchSize = .standard) { self.patch = patch }
 

@@ -77,6 +77,40 @@ func unpatchify(_ bytes: [UInt8]) throws -> [UInt8] {
 }
 
 final class PatcherTests: XCTestCase {
+    /// A group whose tokens pass the record budget goes out as several TOKS records (memory and
+    /// records follow what the input carries); they put back the same frames as one record does.
+    func testAGroupLargerThanARecordIsSplitAndComesBackExactly() throws {
+        let header = ClipHeader(clip: 2, kind: .latents, dtype: .f32, channels: 3, width: 12, height: 8, frameCount: 4)
+        let input = try makeStream([TestClip(header: header, frames: 4)])
+        let patch = PatchSize(pt: 2, ph: 2, pw: 2)
+        var small = SpacetimePatcher(patch: patch)
+        small.recordBudget = 16 + 8 + 5 * (12 + 24 * 4)  // 5 tokens of D = 24 f32 per record
+        let w = StreamWriter()
+        try small.patchifyStream(from: StreamReader(bytes: input), to: w, provenance: Provenance(tool: "t", args: []).record)
+        let split = w.bytes
+        let toks = try records(split).filter { $0.0 == "TOKS" }
+        XCTAssertEqual(toks.count, 2 * 5, "2 groups of 24 tokens in records of at most 5")  // 5+5+5+5+4 per group
+        let whole = try records(try patchify(input, patch)).filter { $0.0 == "TOKS" }
+        XCTAssertEqual(whole.count, 2)
+        let back = try records(try unpatchify(split)).filter { $0.0 == "FRAM" }.map(\.1)
+        XCTAssertEqual(back, try records(input).filter { $0.0 == "FRAM" }.map(\.1))
+    }
+
+    /// A PTCH whose frames could never be written (over the payload cap) is refused before
+    /// anything is allocated: exit 65's error names the size and the limit.
+    func testUnpatchifyRefusesFramesLargerThanARecord() throws {
+        let g = PatchGeometry(clip: 0, dtype: .u8, pt: 1, ph: 1, pw: 1, channels: 4096, frames: 1, height: 16384, width: 16384)
+        let w = StreamWriter()
+        try w.write(g.record)
+        let block = TokenBlock(clip: 0, count: 1, dim: 4096, dtype: .u8)
+        block.setPosition(0, t: 0, h: 0, w: 0)
+        try w.write(block.record)
+        try w.finish()
+        XCTAssertThrowsError(try unpatchify(w.bytes)) { e in
+            XCTAssertTrue("\(e)".contains("1099511627784 bytes") && "\(e)".contains("1073741824"), "\(e)")
+        }
+    }
+
     /// The permutation against the definition, element by element, for several
     /// patch sizes, dtypes and odd shapes; then back.
     func testPermutationMatchesDefinitionAndInverts() throws {
