@@ -32,6 +32,11 @@ public enum PNGCodec {
         public var depth: SampleDepth
     }
 
+    /// Most pixels (width x height) a PNG may claim before anything is decoded: a guard against
+    /// decompression bombs (a few hundred kilobytes of zeros claiming 16384x16384 would take 4 GB
+    /// and 20 s). 40 megapixels holds 8K UHD (7680x4320); reel-encode --max-pixels raises it.
+    nonisolated(unsafe) public static var maxPixels = 40_000_000
+
     /// Reads only the header of the PNG in `bytes`.
     public static func info(_ bytes: [UInt8], name: String) throws -> Info {
         if bytes.isEmpty { throw MediaError.malformed(path: name, detail: "file is empty (0 bytes)") }
@@ -45,6 +50,9 @@ public enum PNGCodec {
             if w > PixelImage.maxSide || h > PixelImage.maxSide {
                 throw MediaError.tooLarge(path: name, detail: "image is \(w)x\(h); sides must be at most \(PixelImage.maxSide)")
             }
+            if w * h > maxPixels {
+                throw MediaError.tooLarge(path: name, detail: "image claims \(w)x\(h) = \(w * h) pixels, over the limit of \(maxPixels) checked before decoding (raise it with --max-pixels)")
+            }
         }
         var header = reel_png_info()
         var message = [CChar](repeating: 0, count: 256)
@@ -54,6 +62,9 @@ public enum PNGCodec {
         guard rc == 0 else { throw pngError(name, message) }
         guard header.width <= UInt32(PixelImage.maxSide), header.height <= UInt32(PixelImage.maxSide) else {
             throw MediaError.tooLarge(path: name, detail: "image is \(header.width)x\(header.height); sides must be at most \(PixelImage.maxSide)")
+        }
+        guard Int(header.width) * Int(header.height) <= maxPixels else {
+            throw MediaError.tooLarge(path: name, detail: "image claims \(header.width)x\(header.height) = \(Int(header.width) * Int(header.height)) pixels, over the limit of \(maxPixels) checked before decoding (raise it with --max-pixels)")
         }
         guard header.depth == 8 || header.depth == 16 else {
             throw MediaError.unsupported(path: name, detail: "bit depth \(header.depth) after expansion")

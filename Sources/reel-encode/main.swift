@@ -60,6 +60,9 @@ struct ReelEncode: ReelCommand {
     @Option(help: ArgumentHelp("Sample depth, 8 or 16 (default: 16 for a 16-bit PNG first input, else 8).", valueName: "bits"))
     var depth: Int?
 
+    @Option(help: ArgumentHelp("Most pixels a PNG input may claim, checked before it is decoded (default 40000000, a guard against decompression bombs).", valueName: "N"))
+    var maxPixels: Int?
+
     @Option(help: ArgumentHelp("Clip number written in the stream.", valueName: "id"))
     var clip: UInt32 = 0
 
@@ -67,6 +70,12 @@ struct ReelEncode: ReelCommand {
     var inputs: [String] = []
 
     func execute() throws {
+        if let maxPixels {
+            guard maxPixels >= 1 && maxPixels <= 16384 * 16384 else {
+                throw ToolError.usage("--max-pixels \(maxPixels) is out of range: expected 1 to \(16384 * 16384)")
+            }
+            PNGCodec.maxPixels = maxPixels
+        }
         if pixels, model != nil { throw ToolError.usage("--model chooses the network for latent frames; it does not go with --pixels") }
         guard !inputs.isEmpty else { throw ToolError.usage("no input: name a PNG, a PNG sequence or a video, or - for a pixel stream on standard input (see reel-encode --help)") }
         if inputs.contains("-") { return try encodeLatents(from: .standardInput(try standardInputReader())) }

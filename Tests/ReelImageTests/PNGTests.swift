@@ -2,6 +2,23 @@ import XCTest
 @testable import ReelImage
 
 final class PNGTests: XCTestCase {
+    /// A decompression bomb (a PNG claiming 16384x16384 over a tiny IDAT) is refused from its
+    /// header, before libpng inflates anything; the limit is a setting (reel-encode --max-pixels).
+    func testPixelLimitIsCheckedBeforeDecoding() throws {
+        let bomb = PNGBuilder.png(width: 16384, height: 16384, bitDepth: 8, colorType: 2, rows: [[0, 0, 0]])
+        XCTAssertThrowsError(try PNGCodec.decode(bomb, name: "bomb.png")) { e in
+            XCTAssertTrue("\(e)".contains("268435456 pixels") && "\(e)".contains("40000000"), "\(e)")
+        }
+        let small = PNGBuilder.png(width: 16, height: 16, bitDepth: 8, colorType: 0, rows: [[UInt8]](repeating: [UInt8](repeating: 7, count: 16), count: 16))
+        XCTAssertEqual(try PNGCodec.decode(small, name: "small.png").width, 16)
+        let saved = PNGCodec.maxPixels
+        defer { PNGCodec.maxPixels = saved }
+        PNGCodec.maxPixels = 255
+        XCTAssertThrowsError(try PNGCodec.decode(small, name: "small.png")) { e in XCTAssertTrue("\(e)".contains("256 pixels"), "\(e)") }
+        PNGCodec.maxPixels = 256
+        XCTAssertEqual(try PNGCodec.decode(small, name: "small.png").height, 16)
+    }
+
     var dir = ""
 
     override func setUpWithError() throws {
