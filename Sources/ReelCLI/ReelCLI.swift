@@ -83,6 +83,23 @@ public func report(_ error: Error, tool: String) -> Int32 {
 }
 
 /// Writes a line to stderr, unbuffered.
+/// SIGINT, SIGTERM and SIGHUP as a request to stop at the next safe point (a trainer's next
+/// step: it checkpoints, says where, and the tool exits 128 + the signal). A second signal
+/// acts as usual (the handler puts the default back).
+public enum Interruption {
+    nonisolated(unsafe) static var caught: Int32 = 0
+    /// The signal received, or 0.
+    public static var signal: Int32 { caught }
+    public static func install() {
+        for s in [SIGINT, SIGTERM, SIGHUP] {
+            _ = Glibc.signal(s) { sig in
+                Interruption.caught = sig
+                _ = Glibc.signal(sig, SIG_DFL)
+            }
+        }
+    }
+}
+
 public func printError(_ line: String) {
     var s = line
     if !s.hasSuffix("\n") { s += "\n" }

@@ -45,6 +45,8 @@ public struct DiTTrainingOptions: Sendable {
     /// model continued on a new machine or with another recipe. The architecture must match;
     /// the latent normalization is the starting model's; the optimizer starts afresh.
     public var initPath: String? = nil
+    /// Asked after every step; true stops the run at once with a checkpoint (Ctrl-C).
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     public init() {}
 
@@ -103,6 +105,8 @@ public final class DiTTrainer {
     var refs: [ParameterRef] = []
     /// Clip indices by (latent height, width) and frame count available.
     var buckets: [String: [Int]] = [:]
+    /// Whether the last run stopped because `shouldStop` said so (its checkpoint is written).
+    public private(set) var interrupted = false
 
     public init(options: DiTTrainingOptions, log: @escaping (String) -> Void) throws {
         try options.validate()
@@ -369,6 +373,12 @@ public final class DiTTrainer {
             }
             if done == last && last < o.steps { log("\nreel-train: stopping at step \(done) (--stop-at)") }
             if o.timeLimit > 0 && elapsed > o.timeLimit { log("\nreel-train: time limit reached at step \(done)"); break }
+            if o.shouldStop() {
+                try checkpoint()
+                interrupted = true
+                log("\nreel-train: interrupted at step \(done): wrote the checkpoint \(o.checkpointPath); --resume continues from it")
+                return BinnedLoss()
+            }
         }
         try checkpoint()
         return try withEMA(ema) {

@@ -39,6 +39,8 @@ public struct VAETrainingOptions: Sendable {
     public var resume = false
     /// Stop after this many seconds of training (0: no limit); the schedule still spans `steps`.
     public var timeLimit: Double = 0
+    /// Asked after every step; true stops the run at once with a checkpoint (Ctrl-C).
+    public var shouldStop: @Sendable () -> Bool = { false }
     /// A continued run (--resume with a longer --steps) warms the learning rate up again,
     /// linearly over `warmupSteps` from this step (0: no second warm-up); without it the
     /// jump from the end of one cosine to the middle of a longer one diverges.
@@ -105,6 +107,8 @@ public final class VAETrainer {
     public let options: VAETrainingOptions
     public let model: CausalVideoVAE
     let log: (String) -> Void
+    /// Whether the last run stopped because `shouldStop` said so (its checkpoint is written).
+    public private(set) var interrupted = false
     var trainSynth: [PixelClip] = []
     public private(set) var heldOutSynth: [PixelClip] = []
     var real = RealFootage()
@@ -260,6 +264,12 @@ public final class VAETrainer {
             if o.timeLimit > 0 && elapsed > o.timeLimit {
                 log("\nreel-train: time limit reached at step \(done)")
                 break
+            }
+            if o.shouldStop() {
+                try checkpoint()
+                interrupted = true
+                log("\nreel-train: interrupted at step \(done): wrote the checkpoint \(o.checkpointPath); --resume continues from it")
+                return VAEEvaluation(synthPSNR: .nan, realPSNR: .nan)
             }
         }
         try checkpoint()

@@ -127,6 +127,7 @@ struct TrainVAE: ReelCommand {
         o.checkpointPath = checkpoint
         o.resume = resume
         o.timeLimit = timeLimit
+        o.shouldStop = { Interruption.signal != 0 }
         o.stopAtStep = stopAt
         o.rewarmAt = rewarmAt
         o.outputPath = out
@@ -143,6 +144,7 @@ struct TrainVAE: ReelCommand {
             default: throw ToolError.data(e.description)
             }
         }
+        Interruption.install()  // from here on Ctrl-C checkpoints (loading the data had nothing to lose)
         let tty = isatty(2) != 0
         var lastPrint = Date.distantPast
         let result: VAEEvaluation
@@ -165,6 +167,7 @@ struct TrainVAE: ReelCommand {
             throw ToolError.io("\(error)")
         }
         if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        if trainer.interrupted { Glibc.exit(128 + Interruption.signal) }
         printError("reel-train: wrote \(out) and \(CausalVideoVAE.configPath(forWeights: out)); \(result)")
     }
 }
@@ -246,6 +249,7 @@ struct TrainDiT: ReelCommand {
                              ropeT: rt, ropeH: rh, ropeW: hd - rt - rh, timestepShift: shift)
         o.steps = steps; o.tokensPerStep = tokens; o.learningRate = lr; o.warmupSteps = warmup; o.seed = seed
         o.checkpointEvery = checkpointEvery; o.evalEvery = evalEvery; o.checkpointPath = checkpoint; o.resume = resume
+        o.shouldStop = { Interruption.signal != 0 }
         o.timeLimit = timeLimit; o.stopAtStep = stopAt; o.vaePath = vae; o.textModel = textModel; o.outputPath = out
         o.initPath = initFrom
         let trainer: DiTTrainer
@@ -258,6 +262,7 @@ struct TrainDiT: ReelCommand {
         } catch let e as VAEError {
             throw ToolError.noInput(e.description)
         }
+        Interruption.install()  // from here on Ctrl-C checkpoints (loading the data had nothing to lose)
         let tty = isatty(2) != 0
         var lastPrint = Date.distantPast
         let result = try trainer.run { p in
@@ -267,6 +272,7 @@ struct TrainDiT: ReelCommand {
             if tty { FileHandle.standardError.write(Data(("\r\u{1B}[K" + p.line).utf8)) } else { printError(p.line) }
         }
         if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        if trainer.interrupted { Glibc.exit(128 + Interruption.signal) }
         printError("reel-train: wrote \(out) and \(DiffusionTransformer.configPath(forWeights: out)); held-out loss by level bin: \(result.text)")
     }
 }

@@ -1,0 +1,44 @@
+import Foundation
+import XCTest
+
+/// reel-train as a user runs it: Ctrl-C (SIGINT) checkpoints, says where, and exits 130, and
+/// --resume continues from that checkpoint; --init refuses weights of another architecture.
+final class TrainToolTests: XCTestCase {
+    var dir: URL!
+    override func setUpWithError() throws { dir = try Tools.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    let tiny = "--width 24 --depth 1 --heads 2 --tokens 64 --checkpoint-every 0 --eval-every 0 --checkpoint ck.safetensors --out m.safetensors"
+
+    func testInterruptCheckpointsAndResumeContinues() throws {
+        let r = try Tools.sh("""
+            reel-synth --seed 1 --frames 5 --count 6 --out data > /dev/null
+            reel-train dit --data data \(tiny) --steps 1000000 > log 2>&1 &
+            pid=$!
+            for i in $(seq 1 1200); do grep -q "step [1-9]" log && break; sleep 0.1; done
+            kill -INT $pid
+            set +e; wait $pid; echo "status $?"; set -e
+            test -s ck.safetensors && echo "checkpoint kept"
+            reel-train dit --data data \(tiny) --steps 1000000 --stop-at 1 --resume > log2 2>&1 || true
+            cat log log2 >&2
+            """, cwd: dir)
+        XCTAssertTrue(r.out.contains("status 130"), r.out + r.stderr)
+        XCTAssertTrue(r.out.contains("checkpoint kept"), r.out)
+        XCTAssertTrue(r.stderr.contains("interrupted at step") && r.stderr.contains("ck.safetensors"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("resumed from ck.safetensors at step"), r.stderr)
+    }
+
+    func testInitRefusesAnotherArchitecture() throws {
+        let r = try Tools.sh("""
+            reel-synth --seed 2 --frames 1 --count 4 --out data > /dev/null
+            reel-train dit --data data \(tiny) --steps 1 > /dev/null 2>&1
+            set +e
+            reel-train dit --data data --width 48 --depth 1 --heads 2 --tokens 64 --steps 1 --init m.safetensors --out n.safetensors --checkpoint ck2.safetensors 2>err
+            echo "status $?"
+            """, cwd: dir)
+        XCTAssertTrue(r.out.contains("status 64"), r.out + r.stderr)
+        let err = (try? String(contentsOf: dir.appendingPathComponent("err"), encoding: .utf8)) ?? ""
+        XCTAssertTrue(err.contains("--init m.safetensors has another architecture") && err.contains("width 24"), err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("n.safetensors").path))
+    }
+}
