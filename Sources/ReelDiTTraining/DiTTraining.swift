@@ -47,6 +47,9 @@ public struct DiTTrainingOptions: Sendable {
     public var initPath: String? = nil
     /// Asked after every step; true stops the run at once with a checkpoint (Ctrl-C).
     public var shouldStop: @Sendable () -> Bool = { false }
+    /// Train nothing: log the held-out loss of the starting weights (--init, or the EMA of the
+    /// --resume checkpoint) and return it.
+    public var evaluateOnly = false
 
     public init() {}
 
@@ -264,7 +267,8 @@ public final class DiTTrainer {
 
     /// Masked MSE of the velocity over generated tokens (mean over their values); with `backward`, its gradients.
     func loss(_ batch: DiTBatch, target: Tensor, weight: Tensor, counted: Int, backward: Bool,
-              bins: inout BinnedLoss) -> Float {
+              bins: inout BinnedLoss, first: UnsafeMutablePointer<BinnedLoss>? = nil,
+              later: UnsafeMutablePointer<BinnedLoss>? = nil) -> Float {
         let pred = model(batch)  // (B,T,D)
         let diff = pred - target
         let d = config.tokenDim
@@ -278,16 +282,22 @@ public final class DiTTrainer {
             let base = (s * f + fi) * n * d
             for i in 0..<(n * d) { acc += Double(pd[base + i] * pd[base + i]) }
             bins.add(level: batch.levels[s * f + fi], loss: acc / Double(n * d))
+            if fi == 0 { first?.pointee.add(level: batch.levels[s * f + fi], loss: acc / Double(n * d)) }
+            else { later?.pointee.add(level: batch.levels[s * f + fi], loss: acc / Double(n * d)) }
         } }
         return per.item
     }
 
-    /// Held-out loss per timestep bin at fixed levels (0.05, 0.15, ..., 0.95), all frames generated, captions.
-    public func evaluate() -> BinnedLoss {
-        var bins = BinnedLoss()
+    /// Held-out loss per timestep bin at fixed levels (0.05, 0.15, ..., 0.95), all frames generated,
+    /// captions; with `split`, the same for the first latent frame (one video frame) and the later
+    /// ones (four video frames each) apart.
+    public func evaluate() -> BinnedLoss { evaluateSplit().all }
+
+    public func evaluateSplit() -> (all: BinnedLoss, first: BinnedLoss, later: BinnedLoss) {
+        var bins = BinnedLoss(), first = BinnedLoss(), later = BinnedLoss()
         var rng = Xoshiro256StarStar(seed: 0xE7A1)
         let clips = Array(heldOut.prefix(40))
-        guard !clips.isEmpty else { return bins }
+        guard !clips.isEmpty else { return (bins, first, later) }
         GradMode.withoutGrad {
             for (i, c) in clips.enumerated() {
                 let f = c.frames
@@ -296,11 +306,12 @@ public final class DiTTrainer {
                     var caption = c.caption; caption.frames = 0..<f
                     let plan = [SamplePlan(clip: i, levels: [Float](repeating: t, count: f), text: caption)]
                     let (batch, target, weight, counted) = makeBatch(plan, clips: clips, frames: f, &rng)
-                    _ = loss(batch, target: target, weight: weight, counted: counted, backward: false, bins: &bins)
+                    _ = loss(batch, target: target, weight: weight, counted: counted, backward: false, bins: &bins,
+                             first: &first, later: &later)
                 }
             }
         }
-        return bins
+        return (bins, first, later)
     }
 
     /// Trains (or resumes), checkpointing and writing the final EMA weights; returns the held-out binned loss.
@@ -335,6 +346,11 @@ public final class DiTTrainer {
         } else if o.resume {
             log("reel-train: no checkpoint at \(o.checkpointPath); starting afresh")
         }
+        if o.evaluateOnly {
+            let e = try withEMA(ema) { evaluateSplit() }
+            log("reel-train: held-out loss by level bin (0-0.1 ... 0.9-1), \(heldOut.prefix(40).count) clips: \(e.all.text)\nreel-train: first latent frame: \(e.first.text)\nreel-train: later frames:      \(e.later.text)")
+            return e.all
+        }
         let configJSON = String(decoding: try config.jsonData(), as: UTF8.self)
         func checkpoint() throws {
             try saveTrainingCheckpoint(path: o.checkpointPath, parameters: refs, optimizer: optimizer, ema: ema,
@@ -367,7 +383,8 @@ public final class DiTTrainer {
             if o.checkpointEvery > 0 && done % o.checkpointEvery == 0 { try checkpoint() }
             if o.evalEvery > 0 && done % o.evalEvery == 0 {
                 try withEMA(ema) {
-                    log("\nreel-train: step \(done): held-out loss by level bin (EMA): \(evaluate().text)")
+                    let e = evaluateSplit()
+                    log("\nreel-train: step \(done): held-out loss by level bin (EMA): \(e.all.text); first latent frame: \(e.first.text); later frames: \(e.later.text)")
                     try export(steps: done)
                 }
             }

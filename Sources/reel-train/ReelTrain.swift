@@ -227,6 +227,8 @@ struct TrainDiT: ReelCommand {
     var textModel: String?
     @Option(name: .customLong("out"), help: ArgumentHelp("The trained weights (config JSON written beside them).", valueName: "path"))
     var out = "dit.safetensors"
+    @Flag(name: .customLong("evaluate"), help: "Train nothing: print the held-out loss by noise level (all frames, the first latent frame, the later ones) of the --init weights or the --resume checkpoint's EMA, then exit.")
+    var evaluateOnly = false
     @Option(name: .customLong("init"), help: ArgumentHelp("Start from these weights (config JSON beside them; e.g. the shipped model) instead of random ones; the optimizer starts afresh. Ignored when --resume finds a checkpoint.", valueName: "path"))
     var initFrom: String?
 
@@ -252,6 +254,10 @@ struct TrainDiT: ReelCommand {
         o.shouldStop = { Interruption.signal != 0 }
         o.timeLimit = timeLimit; o.stopAtStep = stopAt; o.vaePath = vae; o.textModel = textModel; o.outputPath = out
         o.initPath = initFrom
+        o.evaluateOnly = evaluateOnly
+        if evaluateOnly && initFrom == nil && !(resume && FileManager.default.fileExists(atPath: checkpoint)) {
+            throw ToolError.usage("--evaluate needs weights to evaluate: --init PATH, or --resume with an existing --checkpoint")
+        }
         let trainer: DiTTrainer
         do { trainer = try DiTTrainer(options: o, log: { printError($0) }) } catch let e as DiTError {
             switch e {
@@ -273,6 +279,7 @@ struct TrainDiT: ReelCommand {
         }
         if tty { FileHandle.standardError.write(Data("\n".utf8)) }
         if trainer.interrupted { Glibc.exit(128 + Interruption.signal) }
+        if evaluateOnly { return }
         printError("reel-train: wrote \(out) and \(DiffusionTransformer.configPath(forWeights: out)); held-out loss by level bin: \(result.text)")
     }
 }
