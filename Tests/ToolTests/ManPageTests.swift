@@ -54,6 +54,24 @@ final class ManPageTests: XCTestCase {
         }
     }
 
+    /// Every page renders without a groff warning (a line starting with "." is a macro call:
+    /// ".webm or .gif" once swallowed a sentence of reel-decode(1)).
+    func testEveryPageRendersWithoutGroffWarnings() throws {
+        let man = Tools.packageRoot.appendingPathComponent("man")
+        var pages: [String] = []
+        for section in ["man1", "man5", "man7"] {
+            let dir = man.appendingPathComponent(section)
+            for f in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] { pages.append(dir.appendingPathComponent(f).path) }
+        }
+        XCTAssertGreaterThan(pages.count, 10)
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/groff") else { throw Tools.unavailable("groff is not installed (make test installs groff-base)") }
+        for page in pages.sorted() {
+            let r = try Tools.sh("groff -ww -z -man '\(page)'")
+            XCTAssertEqual(r.status, 0, page)
+            XCTAssertEqual(r.stderr, "", "\(page): \(r.stderr)")
+        }
+    }
+
     func testOverviewAndFormatPagesExist() throws {
         for p in ["man/man7/reel.7", "man/man5/reel.5"] {
             let text = try String(contentsOfFile: Tools.packageRoot.appendingPathComponent(p).path, encoding: .utf8)
