@@ -125,7 +125,7 @@ extension ReelCommand {
     public static func main() {
         let command: ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
         } catch {
             exitAfterParse(error)
         }
@@ -138,11 +138,45 @@ extension ReelCommand {
         }
     }
 
+    /// "--frames -1" would read as an option "-1" and a missing value; as "--frames=-1" the tool
+    /// sees the value and names it in its error ("--frames -1 is out of range ...").
+    static func joiningNegativeValues(_ args: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a == "--" { out += args[i...]; break }
+            if a.hasPrefix("--"), !a.contains("="), i + 1 < args.count, isNegativeNumberish(args[i + 1]) {
+                out.append(a + "=" + args[i + 1]); i += 2; continue
+            }
+            out.append(a); i += 1
+        }
+        return out
+    }
+
+    /// "-1", "-0.5", "-8x8": a leading minus then a digit or a point.
+    static func isNegativeNumberish(_ s: String) -> Bool {
+        let c = Array(s.utf8)
+        return c.count >= 2 && c[0] == UInt8(ascii: "-") && (c[1] == UInt8(ascii: ".") || (c[1] >= 48 && c[1] <= 57))
+    }
+
     private static func exitAfterParse(_ error: Error) -> Never {
         let code = exitCode(for: error)
         var text = fullMessage(for: error)
         if code == .success {
-            if !text.isEmpty { print(text) }
+            // --help and --version: a failed write (a full disk, /dev/full, a closed pipe) is an I/O error.
+            signal(SIGPIPE, SIG_IGN)
+            let bytes = text.isEmpty ? [] : Array((text + "\n").utf8)
+            var done = 0
+            while done < bytes.count {
+                let n = bytes[done...].withUnsafeBufferPointer { Glibc.write(1, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    printError("\(toolName): cannot write to standard output: \(String(cString: strerror(errno)))")
+                    Glibc.exit(ExitStatus.ioError)
+                }
+                done += n
+            }
             Glibc.exit(ExitStatus.ok)
         }
         if text.hasPrefix("Error: ") { text = "\(toolName): " + text.dropFirst("Error: ".count) }

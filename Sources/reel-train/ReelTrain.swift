@@ -15,13 +15,16 @@ import ReelDiT
 import ReelDiTTraining
 
 @main
-struct ReelTrain: ParsableCommand {
+struct ReelTrain: ReelCommand {
+    static let toolName = "reel-train"
     static let configuration = CommandConfiguration(
         commandName: "reel-train",
         abstract: "Train reel's models.",
         version: reelVersion,
         subcommands: [TrainVAE.self, TrainDiT.self]
     )
+    /// `reel-train` alone shows its help, as ArgumentParser does for a command of subcommands.
+    func execute() throws { print(ReelTrain.helpMessage()) }
 }
 
 struct TrainVAE: ReelCommand {

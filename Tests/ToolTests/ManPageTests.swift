@@ -79,3 +79,27 @@ final class ManPageTests: XCTestCase {
         }
     }
 }
+
+/// What every tool does with its own command line: --help and --version to a full disk are an
+/// I/O error (74), not success; a negative value reaches the tool, which names it.
+final class CommandLineTests: XCTestCase {
+    func testHelpAndVersionToAFullDeviceExit74() throws {
+        for tool in Tools.allTools {
+            for flag in ["--help", "--version"] {
+                let r = try Tools.sh("\(tool) \(flag) > /dev/full")
+                XCTAssertEqual(r.status, 74, "\(tool) \(flag): \(r.stderr)")
+                XCTAssertTrue(r.stderr.contains("cannot write to standard output"), "\(tool): \(r.stderr)")
+            }
+            XCTAssertEqual(try Tools.sh("\(tool) --version > /dev/null").status, 0, tool)
+        }
+    }
+
+    func testNegativeValuesAreNamedNotMissing() throws {
+        let r = try Tools.sh("reel-synth --count -3 --out never")
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("-3") && !r.stderr.contains("Missing value"), r.stderr)
+        let s = try Tools.sh("reel-prompt-expand 'a red ball' | reel-denoise --frames -1")
+        XCTAssertEqual(s.status, 64, s.stderr)
+        XCTAssertTrue(s.stderr.contains("--frames -1"), s.stderr)
+    }
+}
