@@ -3,7 +3,7 @@
 //
 // Layers (each a library target; a tool links only what it uses):
 //   C shims        CReelChecksum, COpenBLAS, CPNG, CFFmpeg
-//   format         ReelStream      the reel(5) stream: records, reader, writer
+//   format         ReelStream      the reel(5) stream: records, reader, writer, two-stage pipe
 //   tool support   ReelCLI         exit codes, errors, atomic output files, option groups
 //   numerics       ReelNumerics    tensors, kernels, autograd, optimizers, safetensors
 //   media          ReelImage (libpng, resizing), ReelVideo (FFmpeg)
