@@ -104,9 +104,10 @@ targets += [
     .target(name: "ReelKernels", cSettings: engineKernelCFlags, linkerSettings: [.linkedLibrary("m")]),
     .target(name: "ReelNumerics", dependencies: ["COpenBLAS", "ReelKernels"],
             swiftSettings: hotLoops),
-    .testTarget(name: "ReelNumericsTests", dependencies: ["ReelNumerics", "ReelOptim", "COpenBLAS", "ReelKernels"],
+    // The engine's tests also check ReelDiT's DiTBlock (built from the engine's layers) against PyTorch.
+    .testTarget(name: "ReelNumericsTests", dependencies: ["ReelNumerics", "ReelOptim", "COpenBLAS", "ReelKernels", "ReelDiT"],
                 exclude: ["Fixtures"]),
-    .executableTarget(name: "bench-engine", dependencies: ["ReelNumerics"], path: "Sources/bench-engine",
+    .executableTarget(name: "bench-engine", dependencies: ["ReelNumerics", "ReelDiT"], path: "Sources/bench-engine",
                       swiftSettings: uncheckedInRelease),
 ]
 
