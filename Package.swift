@@ -1,204 +1,52 @@
 // swift-tools-version: 6.0
 // reel: a Sora-style text-to-video toolkit as small Unix tools over a documented tensor stream.
 //
-// Layers (each a library target; a tool links only what it uses):
-//   C shims        CReelChecksum, COpenBLAS, CPNG, CFFmpeg
-//   format         ReelStream      the reel(5) stream: records, reader, writer
-//   tool support   ReelCLI         exit codes, errors, atomic output files, option groups
-//   numerics       ReelNumerics    tensors, kernels, autograd, optimizers, safetensors
-//   media          ReelImage (libpng, resizing), ReelVideo (FFmpeg)
-//   world          ReelWorld       the captioned shapes world (WORLD.md)
-//   text           ReelText        WordPiece tokenizer, MiniLM encoder, prompt expansion
+// Targets are declared by layer, bottom up; a target depends only on layers below it, and a
+// tool links only what it uses:
+//   C shims          CReelChecksum, CPNG (libpng), CFFmpeg, COpenBLAS (dlopen), ReelKernels
+//   format           ReelStream      the reel(5) stream: records, reader, writer, two-stage pipe
+//                    ReelPatch       spacetime patches of a stream
+//   engine           ReelNumerics    tensors, autograd, ops and generic layers
+//                    ReelSafetensors, ReelOptim (AdamW, checkpoints)
+//   media            ReelImage (libpng, resizing), ReelVideo (FFmpeg)
+//   world            ReelWorld       the captioned shapes world (WORLD.md)
+//   text             ReelText        WordPiece tokenizer, MiniLM encoder, prompt expansion
+//   models           ReelVAE         the causal video VAE (network, weights, streaming, training, data)
+//                    ReelDiT         the diffusion transformer (network, weights, sampler)
+//   model training   ReelDiTTraining the DiT's data and training loop
+//   scoring          ReelScore       prompt adherence and temporal quality of clips
+//   tool support     ReelCLI         exit codes, errors, atomic output files, option groups
+//                    ReelMediaCLI, ReelInspect
+//   tools            reel-*          one executable each, with a man page in man/man1
+//   benchmarks       bench-*         `make bench`, never part of the tests
+//   tests            ReelTestSupport and one test target per library; ToolTests for the tools
 import PackageDescription
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
-var targets: [Target] = []
-
-// MARK: - C shims
-
-targets += [
-    .target(name: "CReelChecksum"),
-    .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-    .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
-                   providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+// The hot loops of the engine, media, world, text and model libraries skip bounds and
+// overflow checks in release builds only. Debug builds (the tests) keep every check, optimized
+// (-O): unoptimized, the suite ran 3.1x as long (214 s against 69 s of test time on 2 cores).
+let hotLoops: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
-
-// MARK: - Stream format and tool support (issue 2)
-
-targets += [
-    .target(name: "ReelStream", dependencies: ["CReelChecksum"]),
-    .target(name: "ReelCLI", dependencies: ["ReelStream", argumentParser]),
-    .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"], exclude: ["Fixtures"]),
-    .testTarget(name: "ReelFormatTests", dependencies: ["ReelStream", "ReelCLI"]),
-]
-
-// End-to-end tests of the built tools in shell pipelines, and man pages against --help.
-// ReelTestSupport runs the built tools for every test target that needs them.
-targets += [
-    .target(name: "ReelTestSupport", path: "Sources/ReelTestSupport"),
-    // Depending on the tools makes `swift test` build them.
-    .testTarget(name: "ToolTests", dependencies: ["ReelStream", "ReelTestSupport", "reel-encode", "reel-decode", "reel-patchify",
-                                                  "reel-unpatchify", "reel-inspect", "reel-synth", "reel-prompt-expand", "reel-denoise"]),
-]
-
-// MARK: - Stream tools: patchify, unpatchify, inspect (issue 2)
-
-// The permutation and statistics loops run at pipe speed; release builds skip bounds checks
-// there (measured: a few percent less CPU than -O, within the noise of a shared machine).
-let streamToolsFast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-// Release tools link the Swift runtime statically: loading libswiftCore and FoundationEssentials
-// (which swift-argument-parser pulls in) is most of a tool's start-up (perf stat, reel-patchify
-// --help: 5.5 ms CPU dynamic, 3.3 ms static).
+// Release builds only: the stream libraries' permutation and statistics loops, which run at pipe
+// speed (measured: a few percent less CPU than -O, within the noise of a shared machine), and the
+// benchmarks.
+let uncheckedInRelease: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// The engine's C kernels (COpenBLAS's loader, ReelKernels' elementwise, normalization and softmax
+// kernels, each compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked per CPU by
+// target_clones).
+let engineKernelCFlags: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=fast", "-fno-math-errno",
+                                              "-fassociative-math", "-fno-signed-zeros", "-fno-trapping-math"])]
+// The stream tools link the Swift runtime statically in release builds: loading libswiftCore and
+// FoundationEssentials (which swift-argument-parser pulls in) is most of a tool's start-up
+// (perf stat, reel-patchify --help: 5.5 ms CPU dynamic, 3.3 ms static).
 let streamToolsStatic: [LinkerSetting] = [
     .unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"],
                  .when(configuration: .release)),
 ]
-
-targets += [
-    .target(name: "ReelPatch", dependencies: ["ReelStream"], swiftSettings: streamToolsFast),
-    .target(name: "ReelInspect", dependencies: ["ReelStream", "ReelCLI", "ReelImage"], swiftSettings: streamToolsFast),
-    .executableTarget(name: "reel-patchify", dependencies: ["ReelPatch", "ReelCLI", argumentParser], linkerSettings: streamToolsStatic),
-    .executableTarget(name: "reel-unpatchify", dependencies: ["ReelPatch", "ReelCLI", argumentParser], linkerSettings: streamToolsStatic),
-    .executableTarget(name: "reel-inspect", dependencies: ["ReelInspect", "ReelCLI", argumentParser], linkerSettings: streamToolsStatic),
-    .executableTarget(name: "bench-stream", dependencies: ["ReelStream"], swiftSettings: streamToolsFast),
-    .testTarget(name: "ReelPatchTests", dependencies: ["ReelPatch", "ReelStream", "ReelTestSupport", "reel-patchify", "reel-unpatchify"]),
-    .testTarget(name: "ReelInspectTests", dependencies: ["ReelInspect", "ReelPatch", "ReelStream", "ReelImage", "ReelTestSupport",
-                                                         "reel-inspect", "reel-patchify"]),
-]
-
-// MARK: - Media: PNG, video, encode/decode (issue 2)
-
-// ReelImage links libpng only (reel-inspect uses it); FFmpeg stays in ReelVideo and the two tools.
-// ReelVideo also holds the media <-> pixel-stream logic of reel-encode and reel-decode.
-targets += [
-    .target(name: "ReelImage", dependencies: ["CPNG"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .target(name: "ReelVideo", dependencies: ["CFFmpeg", "ReelImage", "ReelStream"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .executableTarget(name: "reel-encode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelCLI", argumentParser]),
-    .executableTarget(name: "reel-decode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelCLI", argumentParser]),
-    // Fixtures: PyTorch golden resizes, remade by make_resize_golden.py.
-    .testTarget(name: "ReelImageTests", dependencies: ["ReelImage"], exclude: ["Fixtures", "make_resize_golden.py"]),
-    .testTarget(name: "ReelVideoTests", dependencies: ["ReelVideo", "ReelImage", "ReelStream"]),
-]
-
-// MARK: - Neural engine (issue 3)
-
-// COpenBLAS loads libopenblas at run time (dlopen) after choosing its kernels by cpuid;
-// ReelKernels holds the vectorized elementwise, normalization and softmax kernels,
-// each compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked per CPU (target_clones).
-let engineKernelCFlags: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=fast", "-fno-math-errno",
-                                              "-fassociative-math", "-fno-signed-zeros", "-fno-trapping-math"])]
-targets += [
-    .target(name: "COpenBLAS", cSettings: engineKernelCFlags, linkerSettings: [.linkedLibrary("dl")]),
-    .target(name: "ReelKernels", cSettings: engineKernelCFlags, linkerSettings: [.linkedLibrary("m")]),
-    .target(name: "ReelNumerics", dependencies: ["COpenBLAS", "ReelKernels"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .testTarget(name: "ReelNumericsTests", dependencies: ["ReelNumerics", "ReelOptim", "COpenBLAS", "ReelKernels"],
-                exclude: ["Fixtures"]),
-    .executableTarget(name: "bench-engine", dependencies: ["ReelNumerics"], path: "Sources/bench-engine",
-                      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-]
-
-// MARK: - Safetensors (issue 3)
-
-targets += [
-    .target(name: "ReelSafetensors"),
-    // Tests read their Fixtures/ through #filePath, so no resource bundle is needed.
-    .testTarget(name: "ReelSafetensorsTests", dependencies: ["ReelSafetensors"], exclude: ["Fixtures"]),
-    // The AdamW update loop runs over every parameter each step: -Ounchecked even in debug builds.
-    .target(name: "ReelOptim", dependencies: ["ReelSafetensors"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .testTarget(name: "ReelOptimTests", dependencies: ["ReelOptim", "ReelSafetensors"], exclude: ["Fixtures"]),
-]
-
-// MARK: - Shapes world: reel-synth (issue 5)
-
-targets += [
-    // Rendering thousands of clips is a hot loop: optimise even in debug builds.
-    .target(name: "ReelWorld", dependencies: ["ReelStream"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", "ReelCLI", "ReelStream", argumentParser]),
-    .testTarget(name: "ReelWorldTests", dependencies: ["ReelWorld", "ReelStream", "ReelTestSupport", "reel-synth"]),
-]
-
-// MARK: - Text: tokenizer, encoder, reel-prompt-expand (issue 4)
-
-// Encoder forward passes and the tokenizer run in debug test builds too: -Ounchecked.
-targets += [
-    .target(name: "ReelText", dependencies: ["ReelNumerics", "ReelSafetensors", "ReelWorld", "ReelStream"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .executableTarget(name: "reel-prompt-expand", dependencies: ["ReelText", "ReelCLI", "ReelStream", argumentParser]),
-    .testTarget(name: "ReelTextTests", dependencies: ["ReelText", "ReelWorld", "ReelStream"], exclude: ["Fixtures"]),
-    .executableTarget(name: "bench-text", dependencies: ["ReelText", "ReelNumerics"], path: "Sources/bench-text",
-                      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-]
-
-// MARK: - Video compression network: ReelVAE, reel-train (issue 5)
-
-// The VAE's convolutions and training loops run hot even in debug builds: -Ounchecked.
-// The shipped default model is a resource (reel_ReelVAE.resources next to the tools).
-targets += [
-    .target(name: "ReelVAE", dependencies: ["ReelNumerics", "ReelOptim", "ReelSafetensors", "ReelStream",
-                                            "ReelImage", "ReelVideo"],
-            resources: [.copy("Resources/vae-default.safetensors"), .copy("Resources/vae-default.json")],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .executableTarget(name: "reel-train", dependencies: ["ReelVAE", "ReelDiTTraining", "ReelDiT", "ReelCLI", argumentParser]),
-    .executableTarget(name: "bench-vae", dependencies: ["ReelVAE", "ReelNumerics"], path: "Sources/bench-vae",
-                      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    // Tests read their Fixtures/ (PyTorch golden values) through #filePath.
-    .testTarget(name: "ReelVAETests", dependencies: ["ReelVAE", "ReelWorld", "ReelNumerics", "ReelOptim",
-                                                    "ReelStream", "ReelSafetensors"], exclude: ["Fixtures"]),
-]
-// reel-encode and reel-decode (declared in the media section) use the VAE for latent frames;
-// ToolTests checks reel-train's man page against its --help, so `swift test` builds it too.
-// ReelMediaCLI: the exit status of each media and VAE error, for those two tools.
-targets.append(.target(name: "ReelMediaCLI", dependencies: ["ReelCLI", "ReelImage", "ReelVAE"]))
-for target in targets where target.name == "reel-encode" || target.name == "reel-decode" {
-    target.dependencies += ["ReelVAE", "ReelMediaCLI"]
-}
-for target in targets where target.name == "ToolTests" {
-    target.dependencies.append("reel-train")
-}
-
-// MARK: - Quality scores: reel-score (issue 11)
-
-// Prompt adherence and temporal quality of clips in the shapes world (ReelScore), the
-// reel-score tool (latent clips decoded with ReelVAE) and its throughput bench.
-// Segmentation loops run per pixel of every frame: -Ounchecked even in debug test builds.
-targets += [
-    .target(name: "ReelScore", dependencies: ["ReelWorld", "ReelText", "ReelStream", "ReelVAE"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .executableTarget(name: "reel-score", dependencies: ["ReelScore", "ReelCLI", "ReelMediaCLI", "ReelStream",
-                                                         "ReelVAE", "ReelVideo", "ReelImage", argumentParser]),
-    .executableTarget(name: "bench-score", dependencies: ["ReelScore", "ReelWorld"], path: "Sources/bench-score",
-                      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .testTarget(name: "ReelScoreTests", dependencies: ["ReelScore", "ReelWorld", "ReelStream", "ReelVAE",
-                                                       "ReelTestSupport", "reel-score", "reel-synth", "reel-encode"]),
-]
-// ToolTests checks every tool's man page against its --help, so it builds reel-score too.
-for target in targets where target.name == "ToolTests" {
-    target.dependencies.append("reel-score")
-}
-
-
-// MARK: - Diffusion transformer: ReelDiT (model, sampler), ReelDiTTraining (data, training), reel-denoise
-
-// The DiT's loops run hot even in debug builds (a test overfits a tiny model): -Ounchecked for now.
-targets += [
-    .target(name: "ReelDiT", dependencies: ["ReelNumerics", "ReelSafetensors", "ReelStream", "ReelPatch"],
-            resources: [.copy("Resources/dit-default.safetensors"), .copy("Resources/dit-default.json"),
-                        .copy("Resources/latent-preview.json")],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .target(name: "ReelDiTTraining", dependencies: ["ReelDiT", "ReelNumerics", "ReelOptim", "ReelSafetensors", "ReelStream",
-                                                    "ReelText", "ReelVAE"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .testTarget(name: "ReelDiTTests", dependencies: ["ReelDiT", "ReelNumerics", "ReelOptim", "ReelStream"], exclude: ["Fixtures"]),
-    .executableTarget(name: "bench-dit", dependencies: ["ReelDiT", "ReelNumerics"], path: "Sources/bench-dit",
-                      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-    .executableTarget(name: "reel-denoise", dependencies: ["ReelDiT", "ReelText", "ReelPatch", "ReelStream", "ReelCLI", "ReelImage", argumentParser]),
-]
-
-// MARK: - Benchmarks (make bench; never part of the tests)
 
 let package = Package(
     name: "reel",
@@ -206,5 +54,152 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
-    targets: targets
+    targets: [
+        // MARK: - C shims
+
+        .target(name: "CReelChecksum"),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+        // Loads libopenblas at run time (dlopen) after choosing its kernels by cpuid.
+        .target(name: "COpenBLAS", cSettings: engineKernelCFlags, linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "ReelKernels", cSettings: engineKernelCFlags, linkerSettings: [.linkedLibrary("m")]),
+
+        // MARK: - Stream format
+
+        .target(name: "ReelStream", dependencies: ["CReelChecksum"]),
+        .target(name: "ReelPatch", dependencies: ["ReelStream"], swiftSettings: uncheckedInRelease),
+
+        // MARK: - Engine: numerics, safetensors, optimizers
+
+        .target(name: "ReelNumerics", dependencies: ["COpenBLAS", "ReelKernels"], swiftSettings: hotLoops),
+        .target(name: "ReelSafetensors"),
+        // The AdamW update loop runs over every parameter each step.
+        .target(name: "ReelOptim", dependencies: ["ReelSafetensors"], swiftSettings: hotLoops),
+
+        // MARK: - Media: PNG, video
+
+        // ReelImage links libpng only (reel-inspect uses it); FFmpeg stays in ReelVideo and the tools.
+        // ReelVideo also holds the media <-> pixel-stream logic of reel-encode and reel-decode.
+        .target(name: "ReelImage", dependencies: ["CPNG"], swiftSettings: hotLoops),
+        .target(name: "ReelVideo", dependencies: ["CFFmpeg", "ReelImage", "ReelStream"], swiftSettings: hotLoops),
+
+        // MARK: - Shapes world
+
+        // Rendering thousands of clips is a hot loop.
+        .target(name: "ReelWorld", dependencies: ["ReelStream"], swiftSettings: hotLoops),
+
+        // MARK: - Text: tokenizer, encoder, prompt expansion
+
+        .target(name: "ReelText", dependencies: ["ReelNumerics", "ReelSafetensors", "ReelWorld", "ReelStream"],
+                swiftSettings: hotLoops),
+
+        // MARK: - Models
+
+        // The video compression network. Its shipped default model is a resource
+        // (reel_ReelVAE.resources next to the tools).
+        .target(name: "ReelVAE", dependencies: ["ReelNumerics", "ReelOptim", "ReelSafetensors", "ReelStream",
+                                                "ReelImage", "ReelVideo"],
+                resources: [.copy("Resources/vae-default.safetensors"), .copy("Resources/vae-default.json")],
+                swiftSettings: hotLoops),
+        // The diffusion transformer: model, blocks, sampler; its shipped default model is a resource.
+        .target(name: "ReelDiT", dependencies: ["ReelNumerics", "ReelSafetensors", "ReelStream", "ReelPatch"],
+                resources: [.copy("Resources/dit-default.safetensors"), .copy("Resources/dit-default.json"),
+                            .copy("Resources/latent-preview.json")],
+                swiftSettings: hotLoops),
+
+        // MARK: - Model training
+
+        // The DiT's training data (clips encoded with the VAE, captions with the text encoder) and loop.
+        .target(name: "ReelDiTTraining", dependencies: ["ReelDiT", "ReelNumerics", "ReelOptim", "ReelSafetensors",
+                                                        "ReelStream", "ReelText", "ReelVAE"],
+                swiftSettings: hotLoops),
+
+        // MARK: - Quality scores
+
+        // Prompt adherence and temporal quality of clips in the shapes world (latent clips decoded
+        // with ReelVAE). Segmentation loops run per pixel of every frame.
+        .target(name: "ReelScore", dependencies: ["ReelWorld", "ReelText", "ReelStream", "ReelVAE"],
+                swiftSettings: hotLoops),
+
+        // MARK: - Tool support
+
+        .target(name: "ReelCLI", dependencies: ["ReelStream", argumentParser]),
+        // The exit status of each media and VAE error, for reel-encode, reel-decode and reel-score.
+        .target(name: "ReelMediaCLI", dependencies: ["ReelCLI", "ReelImage", "ReelVAE"]),
+        .target(name: "ReelInspect", dependencies: ["ReelStream", "ReelCLI", "ReelImage"], swiftSettings: uncheckedInRelease),
+
+        // MARK: - Tools
+
+        .executableTarget(name: "reel-patchify", dependencies: ["ReelPatch", "ReelCLI", argumentParser],
+                          linkerSettings: streamToolsStatic),
+        .executableTarget(name: "reel-unpatchify", dependencies: ["ReelPatch", "ReelCLI", argumentParser],
+                          linkerSettings: streamToolsStatic),
+        .executableTarget(name: "reel-inspect", dependencies: ["ReelInspect", "ReelCLI", argumentParser],
+                          linkerSettings: streamToolsStatic),
+        // reel-encode and reel-decode use the VAE for latent frames.
+        .executableTarget(name: "reel-encode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelVAE",
+                                                              "ReelCLI", "ReelMediaCLI", argumentParser]),
+        .executableTarget(name: "reel-decode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelVAE",
+                                                              "ReelCLI", "ReelMediaCLI", argumentParser]),
+        .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", "ReelStream", "ReelCLI", argumentParser]),
+        .executableTarget(name: "reel-prompt-expand", dependencies: ["ReelText", "ReelStream", "ReelCLI", argumentParser]),
+        .executableTarget(name: "reel-train", dependencies: ["ReelVAE", "ReelDiT", "ReelDiTTraining", "ReelCLI",
+                                                             argumentParser]),
+        .executableTarget(name: "reel-denoise", dependencies: ["ReelDiT", "ReelText", "ReelPatch", "ReelStream",
+                                                               "ReelCLI", "ReelImage", argumentParser]),
+        .executableTarget(name: "reel-score", dependencies: ["ReelScore", "ReelVAE", "ReelVideo", "ReelImage", "ReelStream",
+                                                             "ReelCLI", "ReelMediaCLI", argumentParser]),
+
+        // MARK: - Benchmarks (make bench; never part of the tests)
+
+        .executableTarget(name: "bench-stream", dependencies: ["ReelStream"], swiftSettings: uncheckedInRelease),
+        .executableTarget(name: "bench-engine", dependencies: ["ReelNumerics", "ReelDiT"], path: "Sources/bench-engine",
+                          swiftSettings: uncheckedInRelease),
+        .executableTarget(name: "bench-text", dependencies: ["ReelText", "ReelNumerics"], path: "Sources/bench-text",
+                          swiftSettings: uncheckedInRelease),
+        .executableTarget(name: "bench-vae", dependencies: ["ReelVAE", "ReelNumerics"], path: "Sources/bench-vae",
+                          swiftSettings: uncheckedInRelease),
+        .executableTarget(name: "bench-dit", dependencies: ["ReelDiT", "ReelNumerics"], path: "Sources/bench-dit",
+                          swiftSettings: uncheckedInRelease),
+        .executableTarget(name: "bench-score", dependencies: ["ReelScore", "ReelWorld"], path: "Sources/bench-score",
+                          swiftSettings: uncheckedInRelease),
+
+        // MARK: - Tests
+
+        // Test targets that depend on tools make `swift test` build them; ReelTestSupport runs
+        // the built tools for each. Tests read their Fixtures/ (PyTorch golden values among them)
+        // through #filePath, so no resource bundle is needed.
+        .target(name: "ReelTestSupport", path: "Sources/ReelTestSupport"),
+        .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReelFormatTests", dependencies: ["ReelStream", "ReelCLI"]),
+        .testTarget(name: "ReelPatchTests", dependencies: ["ReelPatch", "ReelStream", "ReelTestSupport",
+                                                           "reel-patchify", "reel-unpatchify"]),
+        // The engine's tests also check ReelDiT's DiTBlock (built from the engine's layers) against PyTorch.
+        .testTarget(name: "ReelNumericsTests", dependencies: ["ReelNumerics", "ReelOptim", "COpenBLAS", "ReelKernels",
+                                                              "ReelDiT"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "ReelSafetensorsTests", dependencies: ["ReelSafetensors"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReelOptimTests", dependencies: ["ReelOptim", "ReelSafetensors"], exclude: ["Fixtures"]),
+        // Fixtures: PyTorch golden resizes, remade by make_resize_golden.py.
+        .testTarget(name: "ReelImageTests", dependencies: ["ReelImage"], exclude: ["Fixtures", "make_resize_golden.py"]),
+        .testTarget(name: "ReelVideoTests", dependencies: ["ReelVideo", "ReelImage", "ReelStream"]),
+        .testTarget(name: "ReelWorldTests", dependencies: ["ReelWorld", "ReelStream", "ReelTestSupport", "reel-synth"]),
+        .testTarget(name: "ReelTextTests", dependencies: ["ReelText", "ReelWorld", "ReelStream"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReelVAETests", dependencies: ["ReelVAE", "ReelWorld", "ReelNumerics", "ReelOptim",
+                                                        "ReelStream", "ReelSafetensors"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "ReelDiTTests", dependencies: ["ReelDiT", "ReelNumerics", "ReelOptim", "ReelStream"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "ReelScoreTests", dependencies: ["ReelScore", "ReelWorld", "ReelStream", "ReelVAE",
+                                                           "ReelTestSupport", "reel-score", "reel-synth", "reel-encode"]),
+        .testTarget(name: "ReelInspectTests", dependencies: ["ReelInspect", "ReelPatch", "ReelStream", "ReelImage",
+                                                             "ReelTestSupport", "reel-inspect", "reel-patchify"]),
+        // End-to-end tests of the built tools in shell pipelines, and every tool's man page
+        // against its --help: it builds every tool.
+        .testTarget(name: "ToolTests", dependencies: ["ReelStream", "ReelTestSupport",
+                                                      "reel-patchify", "reel-unpatchify", "reel-inspect",
+                                                      "reel-encode", "reel-decode", "reel-synth", "reel-prompt-expand",
+                                                      "reel-train", "reel-denoise", "reel-score"]),
+    ]
 )

@@ -28,15 +28,16 @@
 //     mseLoss, l1Loss, klDiagonalGaussian                                     Losses.swift
 //   Layers: Linear, LayerNorm, RMSNorm, GroupNorm, Embedding, Conv3d (causal:),
 //     Conv2d (each also init(weight:bias:...) for loaded weights), SelfAttention,
-//     CrossAttention, FeedForward, DiTBlock, ResidualConvBlock3d              TransformerBlock.swift
+//     CrossAttention, FeedForward                                             TransformerLayers.swift
+//   Model blocks are built from these in their models (ReelDiT's DiTBlock).
 //   Parallel.forEach / Parallel.threads (REEL_NUM_THREADS) use every core; large
 //   products, activations, norms and im2col are split across them, attention by head.
 //   Tensor buffers are recycled (BufferPool), so repeated passes do not page-fault.
 //
 // Example (inference):
 //   var rng = RandomState(seed: 1)
-//   let block = DiTBlock(width: 192, heads: 6, contextWidth: 384, conditionWidth: 192, rng: &rng)
-//   let y = GradMode.withoutGrad { block(x, condition: c, context: text, rope: rope) }  // (B,T,192)
+//   let attn = SelfAttention(width: 192, heads: 6, rng: &rng)
+//   let y = GradMode.withoutGrad { attn(x, rope: rope) }  // x (B,T,192) -> (B,T,192)
 //
 // Shape errors are programming errors: ops stop with a message naming the shapes.
 // Validate user data (files, options) before calling into the engine.

@@ -108,7 +108,7 @@ enum TemporalMeasure {
                 let protos = ShapePrototypes.shared.features(area: t.blobs[f].area)
                 let feat = ShapeFeatures(t.blobs[f])
                 let best = protos.indices.min { feat.distance(to: protos[$0]) < feat.distance(to: protos[$1]) } ?? 0
-                return Shape.allCases[best] == shape
+                return Shape.allCases[best / ShapePrototypes.blurs.count] == shape  // index shape * blurs.count + blur
             }.count
             persistence.append(Double(kept) / Double(t.present.count) * (m.isEmpty ? 1 : Double(agree) / Double(m.count)))
         }

@@ -15,6 +15,7 @@
 
 import Foundation
 import ReelNumerics
+import ReelDiT
 
 let peak = Double(ProcessInfo.processInfo.environment["REEL_PEAK_GFLOPS"] ?? "") ?? 470
 

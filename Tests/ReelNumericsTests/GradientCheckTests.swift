@@ -7,6 +7,7 @@
 // 2 eps is ~1e-5). Tolerance: |numeric - analytic| <= 3e-3 + 2e-2 * |analytic|.
 
 import XCTest
+import ReelDiT
 @testable import ReelNumerics
 
 final class GradientCheckTests: XCTestCase {

@@ -1,4 +1,5 @@
 import XCTest
+import ReelDiT
 @testable import ReelNumerics
 
 final class SmokeTests: XCTestCase {

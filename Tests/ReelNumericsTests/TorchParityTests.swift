@@ -4,6 +4,7 @@
 // relative to max(1, the golden's largest magnitude), see assertClose).
 
 import XCTest
+import ReelDiT
 @testable import ReelNumerics
 
 final class TorchParityTests: XCTestCase {
