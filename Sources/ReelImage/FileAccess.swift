@@ -61,20 +61,23 @@ public enum FileAccess {
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let ext = base.lastIndex(of: ".").map { String(base[$0...]) } ?? ""
         let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        return "\(dir).\(base).reel-tmp-\(getpid())-\(token)\(ext)"
+        let temp = "\(dir).\(base).reel-tmp-\(getpid())-\(token)\(ext)"
+        TemporaryFiles.register(temp)
+        return temp
     }
 
     /// Renames `from` onto `to` (atomic within one file system).
     public static func move(_ from: String, to: String) throws {
         guard rename(from, to) == 0 else {
             let reason = errnoText(errno)
-            unlink(from)
+            remove(from)
             throw MediaError.writeFailed(path: to, reason: reason)
         }
+        TemporaryFiles.unregister(from)
     }
 
     /// Removes a file if it exists; errors are ignored (used on failure paths).
-    public static func remove(_ path: String) { unlink(path) }
+    public static func remove(_ path: String) { unlink(path); TemporaryFiles.unregister(path) }
 
     /// Runs `body` with a temporary path beside `path` and renames it into
     /// place on success; on any error the temporary file is removed and the
@@ -84,9 +87,64 @@ public enum FileAccess {
         do {
             try body(temp)
         } catch {
-            unlink(temp)
+            remove(temp)
             throw error
         }
         try move(temp, to: path)
+    }
+}
+
+/// Temporary files and directories that a signal must not leave behind: every temporary path
+/// made by `FileAccess.temporaryPath` is listed until it is renamed into place or removed, and
+/// directories a writer created until they are kept. After `installSignalCleanup()`, SIGINT,
+/// SIGTERM and SIGHUP remove them (unlink and rmdir only, which are async-signal-safe) and the
+/// process then dies of the signal as it would have (exit status 128 + the signal).
+public enum TemporaryFiles {
+    static let capacity = 1 << 16
+    nonisolated(unsafe) static let files: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = {
+        let p = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: capacity + 64)
+        p.initialize(repeating: nil, count: capacity + 64)
+        return p
+    }()
+    nonisolated(unsafe) static var lock = pthread_mutex_t()
+    nonisolated(unsafe) static var lockReady: Bool = { pthread_mutex_init(&lock, nil); return true }()
+    nonisolated(unsafe) static var hint = 0
+
+    static func withLock<R>(_ body: () -> R) -> R {
+        _ = lockReady
+        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
+        return body()
+    }
+
+    /// Lists a temporary file (slots 0..<capacity) or a created directory (the last 64 slots).
+    public static func register(_ path: String, directory: Bool = false) {
+        withLock {
+            let range = directory ? capacity..<(capacity + 64) : 0..<capacity
+            for k in 0..<range.count {
+                let i = range.lowerBound + (directory ? k : (hint + k) % capacity)
+                if files[i] == nil { files[i] = strdup(path); if !directory { hint = i + 1 }; return }
+            }
+        }
+    }
+
+    public static func unregister(_ path: String) {
+        withLock {
+            for i in 0..<(capacity + 64) {
+                if let p = files[i], strcmp(p, path) == 0 { files[i] = nil; free(p); if i < capacity { hint = i }; return }
+            }
+        }
+    }
+
+    public static func installSignalCleanup() {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            _ = signal(sig) { sig in
+                for i in 0..<(TemporaryFiles.capacity + 64) {
+                    guard let p = TemporaryFiles.files[i] else { continue }
+                    if i < TemporaryFiles.capacity { unlink(p) } else { rmdir(p) }
+                }
+                _ = signal(sig, SIG_DFL)
+                _ = raise(sig)
+            }
+        }
     }
 }

@@ -163,6 +163,7 @@ public final class PNGSequenceWriter {
                     throw MediaError.writeFailed(path: target, reason: "cannot create the directory: \(FileAccess.errnoText(errno))")
                 }
                 createdDirectory = dir
+                TemporaryFiles.register(dir, directory: true)
             }
             pattern = SequencePattern(prefix: dir + "/frame_", suffix: ".png", width: 4)
         }
@@ -206,7 +207,9 @@ public final class PNGSequenceWriter {
                 committed = true
                 throw MediaError.writeFailed(path: s.final, reason: reason)
             }
+            TemporaryFiles.unregister(s.temp)
         }
+        if let d = createdDirectory { TemporaryFiles.unregister(d) }
         committed = true
     }
 
@@ -215,7 +218,7 @@ public final class PNGSequenceWriter {
         guard !committed else { return }
         for s in staged { FileAccess.remove(s.temp) }
         staged.removeAll()
-        if let d = createdDirectory { rmdir(d) }
+        if let d = createdDirectory { rmdir(d); TemporaryFiles.unregister(d) }
         committed = true
     }
 

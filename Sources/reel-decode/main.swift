@@ -51,6 +51,7 @@ struct ReelDecode: ReelCommand {
     var model: String?
 
     func execute() throws {
+        TemporaryFiles.installSignalCleanup()  // Ctrl-C leaves no hidden temporary file or created directory
         var chosen: DecodeFormat?
         if let f = format {
             guard let d = DecodeFormat(rawValue: f.lowercased()) else {

@@ -42,3 +42,32 @@ final class TrainToolTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("n.safetensors").path))
     }
 }
+
+/// A signal in the middle of reel-decode leaves nothing behind: no hidden temporary file, no
+/// temporary frames, no directory it created; it dies of the signal (143 for SIGTERM).
+final class SignalCleanupTests: XCTestCase {
+    func testTerminatedDecodeLeavesNoTemporaryFiles() throws {
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for out in ["long.mp4", "seq/", "frames_%04d.png"] {
+            let r = try Tools.sh("""
+                reel-synth --seed 3 --frames 33 --size 128x128 --count 1 > px.reel 2>/dev/null
+                mkdir -p run && cd run && mkfifo ../in
+                reel-decode -o '\(out)' < ../in &
+                pid=$!
+                exec 3> ../in
+                head -c 1400000 ../px.reel >&3  # past the pipe buffers between the decoder stages
+                for i in $(seq 1 200); do ls -A | grep -q . && break; sleep 0.05; done
+                echo "before: $(ls -A | wc -l) entries"
+                kill -TERM $pid
+                set +e; wait $pid; echo "status $?"; set -e
+                exec 3>&-
+                echo "left: $(ls -A | tr '\\n' ' ')"
+                cd .. && rm -rf run in
+                """, cwd: dir)
+            XCTAssertFalse(r.out.contains("before: 0 entries"), "\(out): nothing was being written when the signal came: \(r.out)")
+            XCTAssertTrue(r.out.contains("status 143"), "\(out): \(r.out) \(r.stderr)")
+            XCTAssertTrue(r.out.contains("left: \n") || r.out.hasSuffix("left: ") || r.out.contains("left: \r"), "\(out) left files: \(r.out)")
+        }
+    }
+}
