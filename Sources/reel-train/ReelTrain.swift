@@ -134,6 +134,14 @@ struct TrainVAE: ReelCommand {
         o.stopAtStep = stopAt
         o.rewarmAt = rewarmAt
         o.outputPath = out
+        // The network's sizes, in the options' own names (the config's check names its fields).
+        guard spatialFactor == 4 || spatialFactor == 8 else {
+            throw ToolError.usage("--spatial-factor \(spatialFactor) is not supported: expected 4 or 8")
+        }
+        for (name, v, hi) in [("--latent-channels", latentChannels, 256), ("--base-channels", baseChannels, 1024),
+                              ("--deep-channels", deepChannels, 1024)] where v < 1 || v > hi {
+            throw ToolError.usage("\(name) \(v) is out of range: expected 1 to \(hi)")
+        }
         guard stopAt >= 0 else { throw ToolError.usage("--stop-at \(stopAt) is negative") }
         guard timeLimit >= 0 else { throw ToolError.usage("--time-limit \(timeLimit) is negative") }
         guard checkpointEvery >= 0, evalEvery >= 0 else { throw ToolError.usage("--checkpoint-every and --eval-every must be 0 or more") }

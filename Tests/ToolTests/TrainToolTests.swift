@@ -28,6 +28,15 @@ final class TrainToolTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("resumed from ck.safetensors at step"), r.stderr)
     }
 
+    func testNetworkSizesAreUsageErrorsInTheOptionsOwnNames() throws {
+        for (args, want) in [("--spatial-factor 3", "--spatial-factor 3"), ("--latent-channels 0", "--latent-channels 0"),
+                             ("--deep-channels 5000", "--deep-channels 5000")] {
+            let r = try Tools.sh("reel-train vae --data nowhere \(args)", cwd: dir)
+            XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(want) && !r.stderr.contains("Factor is") && !r.stderr.contains("Channels is"), r.stderr)
+        }
+    }
+
     func testInitRefusesAnotherArchitecture() throws {
         let r = try Tools.sh("""
             reel-synth --seed 2 --frames 1 --count 4 --out data > /dev/null
