@@ -24,6 +24,54 @@ public enum FileAccess {
         return stat(path, &st) == 0
     }
 
+    /// Whether `path` names a regular file (after symlinks).
+    public static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Copies what a FIFO, a character device or /dev/stdin gives (read once, to its end) into a
+    /// temporary file that is unlinked at once, and returns a path that reopens it
+    /// ("/proc/self/fd/N") as often as a reader needs: a named pipe can be read only once, and
+    /// readers open their input twice (to probe it, then to read it). Nothing is left behind.
+    public static func spool(_ path: String, limit: Int = 1 << 36) throws -> String {
+        let src = open(path, O_RDONLY)
+        guard src >= 0 else { throw MediaError.cannotOpen(path: path, reason: errnoText(errno)) }
+        defer { close(src) }
+        var template = Array("/tmp/.reel-spool-XXXXXX".utf8CString)
+        let dst = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard dst >= 0 else { throw MediaError.writeFailed(path: "/tmp", reason: "cannot spool \(path): \(errnoText(errno))") }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var total = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { close(dst); throw MediaError.cannotOpen(path: path, reason: errnoText(errno)) }
+            if n == 0 { break }
+            total += n
+            guard total <= limit else { close(dst); throw MediaError.tooLarge(path: path, detail: "more than \(limit) bytes") }
+            var done = 0
+            while done < n {
+                let w = buffer.withUnsafeBytes { write(dst, $0.baseAddress! + done, n - done) }
+                if w < 0 && errno == EINTR { continue }
+                guard w > 0 else { close(dst); throw MediaError.writeFailed(path: "/tmp", reason: "cannot spool \(path): \(errnoText(errno))") }
+                done += w
+            }
+        }
+        return "/proc/self/fd/\(dst)"  // kept open for the life of the process
+    }
+
+    /// The first `count` bytes of a file (fewer when it is shorter).
+    public static func readPrefix(_ path: String, count: Int) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw MediaError.cannotOpen(path: path, reason: errnoText(errno)) }
+        defer { close(fd) }
+        var out = [UInt8](repeating: 0, count: count)
+        let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress, count) }
+        return n > 0 ? Array(out[0..<n]) : []
+    }
+
     /// Reads a regular file whole, refusing files over `limit` bytes.
     public static func readAll(_ path: String, limit: Int = 1 << 30) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)

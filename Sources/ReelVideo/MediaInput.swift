@@ -29,6 +29,12 @@ public enum MediaInput: Sendable, Equatable {
         guard FileAccess.exists(argument) else {
             throw MediaError.cannotOpen(path: argument, reason: "No such file or directory")
         }
+        if !FileAccess.isRegularFile(argument) {
+            // A named pipe or device: read once into a spool, told apart by its signature.
+            let spooled = try FileAccess.spool(argument)
+            let head = (try? FileAccess.readPrefix(spooled, count: 8)) ?? []
+            return PNGCodec.hasSignature(head) ? .still(path: spooled) : .video(path: spooled)
+        }
         if argument.lowercased().hasSuffix(".png") { return .still(path: argument) }
         return .video(path: argument)
     }
