@@ -53,19 +53,24 @@ struct Inspect: ReelCommand {
             reader = try StreamIO.input(tool: Self.toolName)
         }
         defer { if fd >= 0 { close(fd) } }
+        var succeeded = false
+        var created: String?  // a --npy directory made here goes again if the stream fails
         if let npy {
             var st = stat()
             if stat(npy, &st) != 0 {
                 guard mkdir(npy, 0o755) == 0 else { throw ToolError.noInput("cannot create directory \(npy): \(String(cString: strerror(errno)))") }
+                created = npy
             } else if (st.st_mode & S_IFMT) != S_IFDIR {
                 throw ToolError.usage("--npy \(npy) is not a directory")
             }
         }
+        defer { if let created, !succeeded { rmdir(created) } }
         let out = LineOutput()
         let inspector = StreamInspector(options: InspectOptions(eachRecord: records, checkOnly: check, npyDirectory: npy, pngPath: png, json: json), emit: out.line)
         do {
             try inspector.inspect(reader)
             try out.flush()
+            succeeded = true
         } catch let e as InspectError {
             try? out.flush()
             throw ToolError.data(e.description)

@@ -19,4 +19,23 @@ final class HardeningTests: XCTestCase {
         XCTAssertTrue(r.out.contains("; 1 frame read"), r.out)
         XCTAssertTrue(r.out.contains("; 5 frames read"), r.out)
     }
+
+    /// reel-inspect --npy DIR on a stream that fails leaves neither files nor the DIR it made;
+    /// an existing DIR stays, empty.
+    func testInspectNpyLeavesNothingWhenTheStreamFails() throws {
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Tools.sh("""
+            reel-synth --frames 5 --count 1 2>/dev/null > s.reel
+            set +e
+            head -c 30000 s.reel | reel-inspect --npy made > /dev/null 2>&1; echo "status $?"
+            mkdir kept; head -c 30000 s.reel | reel-inspect --npy kept > /dev/null 2>&1
+            set -e
+            echo "made: $(ls -d made 2>/dev/null) kept: $(ls -A kept | wc -l)"
+            reel-inspect --npy whole < s.reel > /dev/null && ls whole
+            """, cwd: dir)
+        XCTAssertTrue(r.out.contains("status 65"), r.out + r.stderr)
+        XCTAssertTrue(r.out.contains("made:  kept: 0"), r.out)
+        XCTAssertTrue(r.out.contains("clip0-frames.npy"), r.out)
+    }
 }
