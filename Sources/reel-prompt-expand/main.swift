@@ -101,19 +101,22 @@ struct PromptExpand: ReelCommand {
         guard let encoder else { throw ToolError.noInput("the text model was not loaded") }
         let writer = try StreamIO.output(tool: Self.toolName)
 
-        // Forward the input stream, if any, noting which segment numbers it uses.
+        // Forward the input stream, if any, noting which segment numbers it uses: read and
+        // checked whole first, so that a corrupt input leaves no half stream downstream.
         var segments = PromptRecords.SegmentCounter()
         if promptFromArgument && StreamIO.stdinIsStream {
             let reader = StreamReader(fileDescriptor: 0)
             var state = StreamState()
+            var held: [Record] = []
             do {
                 while let record = try reader.next() {
                     segments.observe(try state.decode(record, index: reader.recordIndex))
-                    try writer.write(record)
+                    held.append(record)
                 }
             } catch StreamError.empty {
                 // Nothing piped in (e.g. </dev/null): start a new stream.
             }
+            for r in held { try writer.write(r) }
         }
 
         var texts = [EncodedText(text: text, role: .prompt, embedding: encoder.encode(text))]

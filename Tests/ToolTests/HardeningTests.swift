@@ -38,4 +38,19 @@ final class HardeningTests: XCTestCase {
         XCTAssertTrue(r.out.contains("made:  kept: 0"), r.out)
         XCTAssertTrue(r.out.contains("clip0-frames.npy"), r.out)
     }
+
+    /// reel-prompt-expand checks its whole input stream before it writes a byte: a truncated
+    /// input gives exit 65 and an empty output, not a half stream without DONE.
+    func testPromptExpandWritesNothingForACorruptInput() throws {
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Tools.sh("""
+            reel-synth --frames 5 --count 1 2>/dev/null > s.reel
+            set +e; head -c 30000 s.reel | reel-prompt-expand "a red ball" > out.reel; echo "status $?"; set -e
+            echo "bytes $(wc -c < out.reel)"
+            reel-prompt-expand "a red ball" < s.reel | reel-inspect --check && echo "whole ok"
+            """, cwd: dir)
+        XCTAssertTrue(r.out.contains("status 65") && r.out.contains("bytes 0"), r.out + r.stderr)
+        XCTAssertTrue(r.out.contains("whole ok"), r.out + r.stderr)
+    }
 }
