@@ -384,3 +384,52 @@ RK_CLONES void rk_scale_rows(float *o, long rows, long cols, long ldo, const flo
         for (long j = 0; j < cols; j++) orow[j] *= a;
     }
 }
+
+// MARK: - The machine's fp32 peak (benchmarks only)
+// Independent FMA chains in registers (12 for AVX-512, 10 for AVX2: more than the FMA latency
+// times the ports), nothing read from memory: what one core's vector units can do.
+#if defined(__x86_64__)
+#include <immintrin.h>
+__attribute__((target("avx512f"))) static double rk_fma_avx512(long iterations) {
+    __m512 a[12];
+    const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-6f);
+    for (int k = 0; k < 12; k++) a[k] = _mm512_set1_ps((float)k);
+    for (long i = 0; i < iterations; i++) {
+        for (int k = 0; k < 12; k++) a[k] = _mm512_fmadd_ps(a[k], m, c);
+    }
+    __m512 s = a[0];
+    for (int k = 1; k < 12; k++) s = _mm512_add_ps(s, a[k]);
+    float out[16];
+    _mm512_storeu_ps(out, s);
+    double sink = 0;
+    for (int k = 0; k < 16; k++) sink += out[k];
+    return sink == 12345.678 ? 0 : 2.0 * 16 * 12 * (double)iterations;
+}
+__attribute__((target("avx2,fma"))) static double rk_fma_avx2(long iterations) {
+    __m256 a[10];
+    const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-6f);
+    for (int k = 0; k < 10; k++) a[k] = _mm256_set1_ps((float)k);
+    for (long i = 0; i < iterations; i++) {
+        for (int k = 0; k < 10; k++) a[k] = _mm256_fmadd_ps(a[k], m, c);
+    }
+    __m256 s = a[0];
+    for (int k = 1; k < 10; k++) s = _mm256_add_ps(s, a[k]);
+    float out[8];
+    _mm256_storeu_ps(out, s);
+    double sink = 0;
+    for (int k = 0; k < 8; k++) sink += out[k];
+    return sink == 12345.678 ? 0 : 2.0 * 8 * 10 * (double)iterations;
+}
+#endif
+
+double rk_fma_peak_flops(long iterations, int *vector_bits) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) { *vector_bits = 512; return rk_fma_avx512(iterations); }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) { *vector_bits = 256; return rk_fma_avx2(iterations); }
+#endif
+    *vector_bits = 32;
+    volatile float a = 1.f;
+    for (long i = 0; i < iterations; i++) a = a * 0.999999f + 1e-6f;
+    return 2.0 * (double)iterations;
+}

@@ -5,19 +5,22 @@
 // to 16 text tokens of width 384) forward and forward+backward times beside PyTorch
 // on the CPU with 2 threads on the same shapes (when `import torch` works).
 //
-// Environment: REEL_PEAK_GFLOPS overrides the peak used for ratios (default 470);
+// Environment: REEL_PEAK_GFLOPS overrides the peak used for ratios (default: measured);
 // REEL_BENCH_SKIP_TORCH=1 skips PyTorch and REEL_BENCH_SKIP_GEMM=1 the GEMM table
 // (for profiling reel's block alone); REEL_BENCH_BLOCK_ONLY=1 also skips the kernel,
 // convolution and attention figures.
-// PyTorch runs with OMP_WAIT_POLICY=PASSIVE unless set: on a shared machine its
-// spinning OpenMP workers otherwise lose most of their time to other processes
-// (measured 30x slower here), which would flatter reel.
+// PyTorch runs twice: at its default settings (the headline ratio) and with
+// OMP_WAIT_POLICY=PASSIVE (its spinning OpenMP workers collapse when the other core is busy;
+// on an idle machine PASSIVE made it 2.2-2.5x slower): both are printed.
 
 import Foundation
 import ReelNumerics
 import ReelDiT
 
-let peak = Double(ProcessInfo.processInfo.environment["REEL_PEAK_GFLOPS"] ?? "") ?? 470
+// The peak every ratio is a share of: measured here (an FMA loop on every core), unless
+// REEL_PEAK_GFLOPS names one.
+let measuredPeak = MachinePeak.measure()
+let peak = Double(ProcessInfo.processInfo.environment["REEL_PEAK_GFLOPS"] ?? "") ?? measuredPeak.gflops
 
 /// Best (minimum) seconds of `body` over enough repetitions to run ~`budget` seconds, after
 /// a warm-up run. The minimum, not the median: the cores are shared with other work, and
@@ -36,7 +39,7 @@ func timeBest(budget: Double = 1.5, minRuns: Int = 5, _ body: () -> Void) -> Dou
 }
 
 print("bench-engine: \(Engine.description)")
-print("CPU AVX-512: \(Gemm.cpuHasAVX512 ? "yes" : "no"); peak used for ratios: \(Int(peak)) GFLOP/s fp32")
+print("CPU AVX-512: \(Gemm.cpuHasAVX512 ? "yes" : "no"); measured fp32 peak (\(measuredPeak.vectorBits)-bit FMA loop on \(ProcessInfo.processInfo.activeProcessorCount) cores): \(Int(measuredPeak.gflops)) GFLOP/s; peak used for ratios: \(Int(peak)) GFLOP/s")
 print("")
 print("GEMM (C = A B, row-major, fp32)            GFLOP/s   of peak")
 var rng = RandomState(seed: 1)
@@ -207,13 +210,13 @@ enum TorchTiming {
     case notInstalled, failed, skipped
 }
 
-func runTorch() -> TorchTiming {
+func runTorch(passive: Bool) -> TorchTiming {
     func run(_ args: [String]) -> String? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3"] + args
         var env = ProcessInfo.processInfo.environment
-        if env["OMP_WAIT_POLICY"] == nil { env["OMP_WAIT_POLICY"] = "PASSIVE" }
+        if passive { env["OMP_WAIT_POLICY"] = "PASSIVE" }
         p.environment = env
         let out = Pipe()
         p.standardOutput = out
@@ -230,17 +233,19 @@ func runTorch() -> TorchTiming {
     return v.count == 2 ? .measured(forward: v[0], forwardBackward: v[1]) : .failed
 }
 
-let torch = runTorch()
+let torch = runTorch(passive: false)
+let torchPassive: TorchTiming = { if case .measured = torch { return runTorch(passive: true) } else { return torch } }()
 // reel is timed before and after PyTorch and keeps its best, so a change in the
 // machine's load during the run does not favour either side.
 var second = first
 if case .measured = torch { second = measureBlock() }
 let fwd = min(first.forward, second.forward), fwdBwd = min(first.forwardBackward, second.forwardBackward)
 func padded(_ s: String) -> String { s + String(repeating: " ", count: max(0, 17 - s.count)) }
-func row(_ label: String, _ reel: Double, _ torchSeconds: Double?) {
+func row(_ label: String, _ reel: Double, _ torchSeconds: Double?, passive: Double? = nil) {
     if let torchSeconds {
-        print(String(format: "  %@ reel %7.2f ms   PyTorch (CPU, 2 threads) %7.2f ms   reel/PyTorch %.2fx",
-                     padded(label), reel * 1e3, torchSeconds * 1e3, reel / torchSeconds))
+        let p = passive.map { String(format: "   (PyTorch with OMP_WAIT_POLICY=PASSIVE %.2f ms: %.2fx)", $0 * 1e3, reel / $0) } ?? ""
+        print(String(format: "  %@ reel %7.2f ms   PyTorch (CPU, 2 threads, defaults) %7.2f ms   reel/PyTorch %.2fx%@",
+                     padded(label), reel * 1e3, torchSeconds * 1e3, reel / torchSeconds, p))
         return
     }
     let why: String
@@ -252,8 +257,10 @@ func row(_ label: String, _ reel: Double, _ torchSeconds: Double?) {
     print(String(format: "  %@ reel %7.2f ms   %@", padded(label), reel * 1e3, why))
 }
 if case let .measured(torchForward, torchForwardBackward) = torch {
-    row("forward", fwd, torchForward)
-    row("forward+backward", fwdBwd, torchForwardBackward)
+    var pf: Double?, pfb: Double?
+    if case let .measured(a, b) = torchPassive { pf = a; pfb = b }
+    row("forward", fwd, torchForward, passive: pf)
+    row("forward+backward", fwdBwd, torchForwardBackward, passive: pfb)
 } else {
     row("forward", fwd, nil)
     row("forward+backward", fwdBwd, nil)

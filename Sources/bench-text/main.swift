@@ -1,14 +1,14 @@
 // bench-text: how fast reel embeds a prompt with all-MiniLM-L6-v2.
 // Target: a 32-token prompt in under 20 ms on 2 cores. Prints the Swift
 // encoder's time per prompt and prompts per second, its GFLOP/s against the
-// machine's ~470 GFLOP/s fp32 peak, and beside it sentence-transformers
+// machine's measured fp32 peak, and beside it sentence-transformers
 // (PyTorch, CPU, the same thread count) when Python has it.
 // Run by `make bench`; REEL_NUM_THREADS sets the thread count (default: all cores).
 import Foundation
 import ReelNumerics
 import ReelText
 
-let peakGFLOPS = 470.0
+let peakGFLOPS = Double(ProcessInfo.processInfo.environment["REEL_PEAK_GFLOPS"] ?? "") ?? MachinePeak.measure().gflops  // measured: an FMA loop on every core
 let tokens = 32
 let caption = "A small red ball bounces up and down quickly near the center of the frame. "
     + "A large blue square moves left slowly, starting on the right side of the frame. "

@@ -76,6 +76,11 @@ void rk_attention_ds(const float *p, float *dp, long rows, long cols, long ld, c
 // o[r, :] *= alpha[r]
 void rk_scale_rows(float *o, long rows, long cols, long ldo, const float *alpha);
 
+// Runs `iterations` rounds of independent FMA chains in vector registers on the calling thread
+// (AVX-512, else AVX2+FMA, else scalar) and returns the floating-point operations done; the
+// vector width used goes to *vector_bits. For benchmarks: the machine's fp32 peak per core.
+double rk_fma_peak_flops(long iterations, int *vector_bits);
+
 #ifdef __cplusplus
 }
 #endif
