@@ -26,6 +26,8 @@ public struct DenoiseOptions: Sendable {
     /// Stop once the schedule reaches this level (0 < level < 1) and write the partly denoised
     /// state with a PART record, for another reel-denoise to finish.
     public var untilLevel: Float? = nil
+    /// Remix: the level of stored frames that no nois record covers (0 keeps them; 1 ignores them).
+    public var strength: Float = 0
     public init(steps: Int, guidance: Float, seed: UInt64) { self.steps = steps; self.guidance = guidance; self.seed = seed }
 }
 
@@ -190,7 +192,7 @@ public final class CanvasDenoiser {
                 if frame.contains(where: \.isNaN) { throw DiTError.badInput("clip \(canvas.clip): latent frame \(f) is missing some of its tokens") }
                 cfg.normalize(tokens: &frame)
                 for i in 0..<(n * d) { tokens[f * n * d + i] = frame[i] }
-                lv[f] = levels[f] ?? 0
+                lv[f] = levels[f] ?? o.strength
                 cur[f] = partial[f] ?? lv[f]
             } else {
                 lv[f] = 1

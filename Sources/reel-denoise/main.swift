@@ -51,6 +51,9 @@ struct Denoise: ReelCommand {
     @Option(name: .customLong("until-level"), help: ArgumentHelp("Stop once the sampler reaches this noise level (between 0 and 1) and write the partly denoised clip, marked with a PART record, for another reel-denoise to finish (with the same or another prompt, model or guidance).", valueName: "level"))
     var untilLevel: Float?
 
+    @Option(name: .customLong("strength"), help: ArgumentHelp("Remix: the noise level given to stored frames that carry no level of their own (0 keeps them, the default; 1 ignores them; between, the clip is noised to that level and denoised with the new prompt).", valueName: "S"))
+    var strength: Float = 0
+
     @Option(name: .customLong("preview"), help: ArgumentHelp("Write a contact sheet of the current clean estimate (latent frames left to right, through a cheap latent-to-RGB decoder) to this PNG every few steps, atomically, so a person can watch.", valueName: "file.png"))
     var preview: String?
 
@@ -65,6 +68,7 @@ struct Denoise: ReelCommand {
         guard variations >= 1 && variations <= 1024 else { throw ToolError.usage("--variations \(variations) is out of range: expected 1 to 1024") }
         if let steps, steps < 1 || steps > 1000 { throw ToolError.usage("--steps \(steps) is out of range: expected 1 to 1000") }
         if let guidance, !(guidance >= 0 && guidance <= 100) { throw ToolError.usage("--guidance \(guidance) is out of range: expected 0 to 100") }
+        guard strength >= 0 && strength <= 1 else { throw ToolError.usage("--strength \(strength) is out of range: expected 0 to 1") }
         if let untilLevel, !(untilLevel > 0 && untilLevel < 1) {
             throw ToolError.usage("--until-level \(untilLevel) is out of range: expected a level between 0 and 1 (exclusive)")
         }
@@ -77,6 +81,7 @@ struct Denoise: ReelCommand {
         o.variations = variations
         o.width = w; o.height = h; o.frames = frames ?? 17; o.extendTo = frames
         o.untilLevel = untilLevel
+        o.strength = strength
         let writer = try StreamIO.output(tool: Self.toolName)
         let denoiser = CanvasDenoiser(model: dit, null: null, warn: { printError("reel-denoise: warning: \($0)") })
         let tty = isatty(2) != 0

@@ -139,6 +139,30 @@ final class TextToVideoTests: XCTestCase {
         XCTAssertGreaterThan(psnr, 28, "preview of the kept frames is \(psnr) dB from their pixels' cell means")
     }
 
+    /// Remix: --strength is the level of stored frames with no level of their own. 1 ignores the
+    /// source (the same frames as text to video from the same seed), 0.5 keeps part of it (neither
+    /// the source nor the from-scratch clip), out of range is a usage error.
+    func testRemixStrength() throws {
+        _ = try run("""
+            reel-synth --seed 8 --frames 9 --count 1 2>/dev/null | reel-encode - > src.reel
+            reel-prompt-expand --seed 1 "a blue ball moving left" < src.reel > in.reel
+            reel-denoise --strength 1 --seed 4 --steps 4 < in.reel | reel-unpatchify > s1.reel
+            reel-denoise --strength 0.5 --seed 4 --steps 4 < in.reel | reel-unpatchify > s05.reel
+            reel-prompt-expand --seed 1 "a blue ball moving left" | reel-denoise --frames 9 --seed 4 --steps 4 | reel-unpatchify > t2v.reel
+            """)
+        let src = try PipelineTests.read(dir.appendingPathComponent("src.reel"))
+        let s1 = try PipelineTests.read(dir.appendingPathComponent("s1.reel"))
+        let s05 = try PipelineTests.read(dir.appendingPathComponent("s05.reel"))
+        let t2v = try PipelineTests.read(dir.appendingPathComponent("t2v.reel"))
+        XCTAssertEqual(s1.frames.count, 3)
+        XCTAssertEqual(s1.frames, t2v.frames, "strength 1 should ignore the source entirely")
+        XCTAssertNotEqual(s05.frames, s1.frames)
+        XCTAssertNotEqual(s05.frames, src.frames)
+        let bad = try Tools.sh("reel-denoise --strength 1.5 < in.reel", cwd: dir)
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--strength 1.5"), bad.stderr)
+    }
+
     /// Image to video: an encoded image is latent frame 0 of a 9-frame canvas; it comes out unchanged.
     func testImageToVideoKeepsTheImage() throws {
         _ = try run("""
