@@ -167,6 +167,9 @@ extension SpacetimePatcher {
             let index = reader.recordIndex
             switch try state.decode(r, index: index) {
             case let .patchGeometry(g):
+                guard state.headers[g.clip] != nil else {
+                    throw StreamError.inconsistent(record: index, problem: "clip \(g.clip)'s patch geometry has no HEAD record before it: frames cannot be written without their clip's header")
+                }
                 guard g.channels * g.height * g.width * g.dtype.size + 8 <= ReelFormat.maxPayload else {
                     throw PatchError.frameTooLarge(record: index, clip: g.clip, channels: g.channels, height: g.height,
                                                    width: g.width, dtype: g.dtype)

@@ -107,7 +107,16 @@ final class PatcherTests: XCTestCase {
         try w.write(block.record)
         try w.finish()
         XCTAssertThrowsError(try unpatchify(w.bytes)) { e in
-            XCTAssertTrue("\(e)".contains("1099511627784 bytes") && "\(e)".contains("1073741824"), "\(e)")
+            XCTAssertTrue("\(e)".contains("has no HEAD record"), "\(e)")
+        }
+        // With its HEAD, the size itself is refused (the HEAD already, by the reader).
+        let w2 = StreamWriter()
+        try w2.write(ClipHeader(clip: 0, kind: .pixels, dtype: .u8, channels: 4096, width: 16384, height: 16384, frameCount: 1).record)
+        try w2.write(g.record)
+        try w2.write(block.record)
+        try w2.finish()
+        XCTAssertThrowsError(try unpatchify(w2.bytes)) { e in
+            XCTAssertTrue("\(e)".contains("4096x16384x16384") && "\(e)".contains("1073741824"), "\(e)")
         }
     }
 
