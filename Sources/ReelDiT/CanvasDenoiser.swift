@@ -28,6 +28,8 @@ public struct DenoiseOptions: Sendable {
     public var untilLevel: Float? = nil
     /// Remix: the level of stored frames that no nois record covers (0 keeps them; 1 ignores them).
     public var strength: Float = 0
+    /// Clip id of a new canvas (variation k gets clip + k).
+    public var clip: UInt32 = 0
     public init(steps: Int, guidance: Float, seed: UInt64) { self.steps = steps; self.guidance = guidance; self.seed = seed }
 }
 
@@ -180,7 +182,7 @@ public final class CanvasDenoiser {
                 throw DiTError.unsupported("--frames \(o.frames) is outside 1 to \(cfg.maxFrames), the lengths the model serves")
             }
             let frames = Self.latentFrames(videoFrames: o.frames, factor: cfg.temporalFactor)
-            canvas = Canvas(clip: 0, frames: frames, height: o.height / factor, width: o.width / factor, sourceWidth: o.width,
+            canvas = Canvas(clip: o.clip, frames: frames, height: o.height / factor, width: o.width / factor, sourceWidth: o.width,
                             sourceHeight: o.height, sourceFrames: o.frames, fps: Rational(8), tokens: [], levels: [])
         }
         let gh = canvas.height / cfg.patchHeight, gw = canvas.width / cfg.patchWidth, n = gh * gw, d = cfg.tokenDim

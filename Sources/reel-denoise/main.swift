@@ -51,6 +51,9 @@ struct Denoise: ReelCommand {
     @Option(name: .customLong("until-level"), help: ArgumentHelp("Stop once the sampler reaches this noise level (between 0 and 1) and write the partly denoised clip, marked with a PART record, for another reel-denoise to finish (with the same or another prompt, model or guidance).", valueName: "level"))
     var untilLevel: Float?
 
+    @Option(name: .customLong("clip"), help: ArgumentHelp("Clip id of a new canvas (variation k gets id + k), so that runs on other cores or hosts can be joined into one stream.", valueName: "id"))
+    var clip: UInt32 = 0
+
     @Option(name: .customLong("strength"), help: ArgumentHelp("Remix: the noise level given to stored frames that carry no level of their own (0 keeps them, the default; 1 ignores them; between, the clip is noised to that level and denoised with the new prompt).", valueName: "S"))
     var strength: Float = 0
 
@@ -82,6 +85,7 @@ struct Denoise: ReelCommand {
         o.width = w; o.height = h; o.frames = frames ?? 17; o.extendTo = frames
         o.untilLevel = untilLevel
         o.strength = strength
+        o.clip = clip
         let writer = try StreamIO.output(tool: Self.toolName)
         let denoiser = CanvasDenoiser(model: dit, null: null, warn: { printError("reel-denoise: warning: \($0)") })
         let tty = isatty(2) != 0

@@ -53,4 +53,32 @@ final class HardeningTests: XCTestCase {
         XCTAssertTrue(r.out.contains("status 65") && r.out.contains("bytes 0"), r.out + r.stderr)
         XCTAssertTrue(r.out.contains("whole ok"), r.out + r.stderr)
     }
+
+    /// reel(7)'s GNU parallel recipe: variations rendered by parallel on the local host (":", as
+    /// --sshlogin names it) equal the same runs one after another, and join into one stream that
+    /// reel-score --best ranks.
+    func testVariationsWithGNUParallelJoinAndRank() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/parallel") else {
+            throw Tools.unavailable("GNU parallel is not installed (make test installs it)")
+        }
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Tools.sh("""
+            parallel --will-cite --sshlogin : -j 2 'reel-prompt-expand --seed {} "a red ball moving left" \\
+              | reel-denoise --steps 3 --seed {} --clip {} | reel-unpatchify > v{}.reel' ::: 1 2
+            for k in 1 2; do reel-prompt-expand --seed $k "a red ball moving left" | reel-denoise --steps 3 --seed $k --clip $k \\
+              | reel-unpatchify > s$k.reel; done
+            cat v1.reel v2.reel | reel-score --best 1 > best.reel
+            reel-inspect < best.reel | grep -c "^clip "
+            """, cwd: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for k in 1...2 {
+            let p = try PipelineTests.read(dir.appendingPathComponent("v\(k).reel"))
+            let s = try PipelineTests.read(dir.appendingPathComponent("s\(k).reel"))
+            XCTAssertEqual(p.headers.first?.clip, UInt32(k))
+            XCTAssertEqual(p.frames.count, 5)
+            XCTAssertEqual(p.frames, s.frames, "variation \(k) under parallel differs from the same run alone")
+        }
+        XCTAssertEqual(try PipelineTests.read(dir.appendingPathComponent("best.reel")).headers.count, 1)
+    }
 }
