@@ -167,9 +167,6 @@ extension SpacetimePatcher {
             let index = reader.recordIndex
             switch try state.decode(r, index: index) {
             case let .patchGeometry(g):
-                guard state.headers[g.clip] != nil else {
-                    throw StreamError.inconsistent(record: index, problem: "clip \(g.clip)'s patch geometry has no HEAD record before it: frames cannot be written without their clip's header")
-                }
                 guard g.channels * g.height * g.width * g.dtype.size + 8 <= ReelFormat.maxPayload else {
                     throw PatchError.frameTooLarge(record: index, clip: g.clip, channels: g.channels, height: g.height,
                                                    width: g.width, dtype: g.dtype)
@@ -178,6 +175,9 @@ extension SpacetimePatcher {
             case let .tokens(block):
                 guard let clip = clips[block.clip] else {
                     throw StreamError.inconsistent(record: index, problem: "tokens of clip \(block.clip) before its PTCH record")
+                }
+                guard state.headers[block.clip] != nil else {
+                    throw StreamError.inconsistent(record: index, problem: "tokens of clip \(block.clip) come before any HEAD record of that clip: frames cannot be written without their clip's header")
                 }
                 try place(block, in: clip, record: index)
                 try writeReadyGroups(clip, to: writer)

@@ -107,7 +107,11 @@ public enum PixelClipEncoder {
                 index += 1
             }
             if count == 0 {
-                throw MediaError.invalidArgument("\(input.name): no frames selected (the start time \(request.start) s may be past its end)")
+                // From the start, no frame at all is damaged media (65); past a start time, a usage problem (64).
+                if request.start > 0 {
+                    throw MediaError.invalidArgument("\(input.name): no frames selected (the start time \(request.start) s may be past its end)")
+                }
+                throw MediaError.malformed(path: input.name, detail: "no frame could be decoded: the file is damaged or cut short")
             }
             spans.append((begin, count))
             next = begin + count

@@ -81,4 +81,21 @@ final class HardeningTests: XCTestCase {
         }
         XCTAssertEqual(try PipelineTests.read(dir.appendingPathComponent("best.reel")).headers.count, 1)
     }
+
+    /// Damaged media with no decodable frame is bad data (65), not a usage error; a start past
+    /// the end stays a usage error (64).
+    func testDamagedMediaIsBadData() throws {
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Tools.sh("""
+            reel-synth --frames 9 --count 1 2>/dev/null | reel-decode -o g.gif
+            head -c 13 g.gif > cut.gif
+            set +e
+            reel-encode --pixels cut.gif > /dev/null 2> err1; echo "cut $?"
+            reel-encode --pixels --start 60 g.gif > /dev/null 2> err2; echo "late $?"
+            """, cwd: dir)
+        XCTAssertTrue(r.out.contains("cut 65") && r.out.contains("late 64"), r.out)
+        let err = (try? String(contentsOf: dir.appendingPathComponent("err1"), encoding: .utf8)) ?? ""
+        XCTAssertTrue(err.contains("cut.gif") && err.contains("damaged"), err)
+    }
 }
