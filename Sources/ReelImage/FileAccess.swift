@@ -103,7 +103,10 @@ public enum FileAccess {
 
     /// A temporary path beside `path` (same directory, so rename is atomic),
     /// keeping the extension so libraries that look at it still see it.
-    public static func temporaryPath(beside path: String) -> String {
+    public static func temporaryPath(beside destination: String) -> String {
+        // Standard output and devices get a temporary file in /tmp (copied out at the end); a
+        // symlink's temporary sits beside its target, which the rename replaces.
+        let path = isStreamDestination(destination) ? "/tmp/reel-output" : resolvedDestination(destination)
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[...$0]) } ?? ""
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -114,8 +117,59 @@ public enum FileAccess {
         return temp
     }
 
-    /// Renames `from` onto `to` (atomic within one file system).
-    public static func move(_ from: String, to: String) throws {
+    /// Whether output named `path` is standard output ("-") or an existing file that is not a
+    /// regular file or directory (a FIFO, a character device such as /dev/full or /dev/null):
+    /// such a destination is written into, never replaced; it cannot be all-or-nothing, so its
+    /// bytes are written only once everything is made.
+    public static func isStreamDestination(_ path: String) -> Bool {
+        if path == "-" { return true }
+        var st = stat()
+        guard stat(path, &st) == 0 else { return false }
+        let kind = st.st_mode & S_IFMT
+        return kind != S_IFREG && kind != S_IFDIR
+    }
+
+    /// A symlink's target (so that the link stays a link); any other path as it is.
+    public static func resolvedDestination(_ path: String) -> String {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK, let real = realpath(path, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real)
+    }
+
+    /// Copies a finished temporary file into standard output or a FIFO or device, then removes it.
+    static func copyOut(_ from: String, to: String) throws {
+        let src = open(from, O_RDONLY)
+        guard src >= 0 else { throw MediaError.writeFailed(path: to, reason: errnoText(errno)) }
+        defer { close(src); remove(from) }
+        let dst = to == "-" ? 1 : open(to, O_WRONLY)
+        guard dst >= 0 else { throw MediaError.writeFailed(path: to, reason: errnoText(errno)) }
+        defer { if dst != 1 { close(dst) } }
+        let name = to == "-" ? "standard output" : to
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw MediaError.writeFailed(path: name, reason: errnoText(errno)) }
+            if n == 0 { return }
+            var done = 0
+            while done < n {
+                let w = buffer.withUnsafeBytes { write(dst, $0.baseAddress! + done, n - done) }
+                if w < 0 && errno == EINTR { continue }
+                guard w > 0 else { throw MediaError.writeFailed(path: name, reason: errnoText(errno)) }
+                done += w
+            }
+        }
+    }
+
+    /// Renames `from` onto `to` (atomic within one file system); standard output, FIFOs and
+    /// devices are written into instead, and a symlink's target is replaced, not the link.
+    public static func move(_ from: String, to destination: String) throws {
+        if isStreamDestination(destination) {
+            try copyOut(from, to: destination)
+            return
+        }
+        let to = resolvedDestination(destination)
         guard rename(from, to) == 0 else {
             let reason = errnoText(errno)
             remove(from)

@@ -98,4 +98,28 @@ final class HardeningTests: XCTestCase {
         let err = (try? String(contentsOf: dir.appendingPathComponent("err1"), encoding: .utf8)) ?? ""
         XCTAssertTrue(err.contains("cut.gif") && err.contains("damaged"), err)
     }
+
+    /// reel-decode -o: "-" is standard output (every format that holds a clip); a device is
+    /// written into, never replaced (/dev/full: 74, the node stays); a symlink stays a link and
+    /// its target is replaced; a FIFO's reader gets the file.
+    func testDecodeOutputToStdoutDevicesSymlinksAndFIFOs() throws {
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Tools.sh("""
+            reel-synth --frames 9 --count 1 2>/dev/null > c.reel
+            reel-decode -o - --format gif < c.reel > out.gif && head -c 6 out.gif; echo
+            reel-decode -o - --format mp4 < c.reel | head -c 8 | tail -c 4; echo
+            reel-decode -o file.gif < c.reel && cmp file.gif out.gif && echo "same as a file"
+            set +e; reel-decode -o /dev/full --format gif < c.reel 2>/dev/null; echo "full $?"; set -e
+            test -c /dev/full && echo "device kept"
+            echo old > target.gif; ln -s target.gif link.gif
+            reel-decode -o link.gif < c.reel && test -L link.gif && cmp target.gif out.gif && echo "link kept, target replaced"
+            mkfifo pipe.gif; (cat pipe.gif > got.gif) & reader=$!
+            reel-decode -o pipe.gif < c.reel; wait $reader; test -p pipe.gif && cmp got.gif out.gif && echo "fifo written"
+            set +e; reel-decode -o - < c.reel 2>/dev/null; echo "no format $?"
+            """, cwd: dir)
+        for want in ["GIF89a", "ftyp", "same as a file", "full 74", "device kept", "link kept, target replaced", "fifo written", "no format 64"] {
+            XCTAssertTrue(r.out.contains(want), "\(want): \(r.out) \(r.stderr)")
+        }
+    }
 }
