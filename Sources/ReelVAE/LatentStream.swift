@@ -148,6 +148,9 @@ public final class LatentClipEncoder {
 public final class LatentClipDecoder {
     let resolve: (ClipHeader) throws -> CausalVideoVAE
     let chunkLatents: Int
+    /// Which latent clips to decode; the others pass through as they are (their network is not
+    /// looked for): reel-decode --clip decodes one clip whatever the others need.
+    public var decodes: (ClipHeader) -> Bool = { _ in true }
     struct Open {
         var latentHeader: ClipHeader
         var pixelHeader: ClipHeader
@@ -171,7 +174,7 @@ public final class LatentClipDecoder {
         var state = StreamState()
         while let record = try reader.next() {
             switch try state.decode(record, index: reader.recordIndex - 1) {
-            case .header(let h) where h.kind == .latents:
+            case .header(let h) where h.kind == .latents && decodes(h):
                 let model = try resolve(h)
                 let c = model.config
                 guard h.dtype == .f32 || h.dtype == .f16, h.channels == c.latentChannels, h.spatialFactor == c.spatialFactor,

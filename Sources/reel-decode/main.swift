@@ -65,7 +65,9 @@ struct ReelDecode: ReelCommand {
         let choice = NetworkChoice(path: model)
         var decoded: PixelDecodeSummary?
         try PipedStream.run(producer: { pixelWriter in
-            try LatentClipDecoder(resolve: choice.network(for:)).run(reader, to: pixelWriter)
+            let decoder = LatentClipDecoder(resolve: choice.network(for:))
+            if let only = clip { decoder.decodes = { $0.clip == only } }
+            try decoder.run(reader, to: pixelWriter)
         }, consumer: { pixelReader in
             decoded = try PixelClipDecoder.decode(pixelReader, request)
         })

@@ -1,4 +1,5 @@
 import Foundation
+import ReelStream
 import XCTest
 
 /// Inputs that are not regular files: a named pipe is read once (reel-encode used to open it a
@@ -121,5 +122,31 @@ final class HardeningTests: XCTestCase {
         for want in ["GIF89a", "ftyp", "same as a file", "full 74", "device kept", "link kept, target replaced", "fifo written", "no format 64"] {
             XCTAssertTrue(r.out.contains(want), "\(want): \(r.out) \(r.stderr)")
         }
+    }
+
+    /// reel-decode --clip 0 decodes clip 0 even when another clip of the stream names a network
+    /// that cannot be found; asking for that clip names the network.
+    func testDecodeOneClipWhateverTheOthersNeed() throws {
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try Tools.sh("reel-synth --frames 5 --count 2 2>/dev/null | reel-encode - > two.reel", cwd: dir)
+        let reader = StreamReader(bytes: Array(try Data(contentsOf: dir.appendingPathComponent("two.reel"))))
+        let w = StreamWriter()
+        var state = StreamState()
+        while let r = try reader.next() {
+            if case var .header(h) = try state.decode(r, index: reader.recordIndex), h.clip == 1 {
+                h.model = "some-other-vae"
+                try w.write(h.record)
+            } else if r.type != .done {
+                try w.write(r)
+            }
+        }
+        try w.finish()
+        try Data(w.bytes).write(to: dir.appendingPathComponent("mixed.reel"))
+        let ok = try Tools.sh("reel-decode --clip 0 -o zero.gif < mixed.reel", cwd: dir)
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        let bad = try Tools.sh("reel-decode --clip 1 -o one.gif < mixed.reel", cwd: dir)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("some-other-vae"), bad.stderr)
     }
 }
