@@ -83,6 +83,8 @@ public final class LatentClipEncoder {
                 order.append(h.clip)
                 if h.frameCount > 0 { try writer.write(SourceFrames.record(clip: h.clip, frames: h.frameCount)) }
                 try writer.write(lh.record)
+            case .patchGeometry(let g) where open[g.clip] != nil:
+                throw LatentStreamError.badClip("clip \(g.clip) is cut into patches (a PTCH record); latent encoding needs its pixel frames: run reel-unpatchify first")
             case .frame(let f) where open[f.clip] != nil:
                 guard var o = open[f.clip] else { continue }
                 guard f.index == o.nextPixelFrame else {

@@ -149,4 +149,11 @@ final class HardeningTests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("some-other-vae"), bad.stderr)
     }
+
+    /// reel-encode - on pixel patch tokens refuses them (it wrote a stream reel-inspect rejects).
+    func testEncodeRefusesPatchTokens() throws {
+        let r = try Tools.sh("reel-synth --frames 5 --count 1 2>/dev/null | reel-patchify --patch 1x8x8 | reel-encode - > out.reel")
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("reel-unpatchify first"), r.stderr)
+    }
 }
