@@ -54,6 +54,12 @@ struct PromptExpand: ReelCommand {
             throw ToolError.usage("--max-length \(n) is out of range: expected 2 to 512 tokens")
         }
         let promptFromArgument = prompt != nil
+        // Swift decodes arguments with replacement characters; a prompt must be UTF-8 as typed.
+        for i in 1..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[i], String(validatingCString: raw) == nil else { continue }
+            let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw)))
+            throw ToolError.data("argument \(i) is not UTF-8 text (bytes \(bytes.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")))")
+        }
         let text = try prompt ?? readPromptFromStandardInput()
         guard !text.trimmingWhitespace.isEmpty else {
             throw ToolError.usage("the prompt is empty: give one as an argument, e.g. reel-prompt-expand \"a red ball bouncing\"")

@@ -156,4 +156,13 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(r.status, 65, r.stderr)
         XCTAssertTrue(r.stderr.contains("reel-unpatchify first"), r.stderr)
     }
+
+    /// An invalid UTF-8 prompt argument is bad data (65), as reel-prompt-expand(1) says, not
+    /// stored with a replacement character; valid non-ASCII text passes.
+    func testInvalidUTF8PromptIsRefused() throws {
+        let r = try Tools.sh("set +e; reel-prompt-expand \"$(printf '\\xff\\xfe ball')\" > out.reel; echo \"status $?\"; wc -c < out.reel")
+        XCTAssertTrue(r.out.contains("status 65"), r.out + r.stderr)
+        XCTAssertTrue(r.stderr.contains("not UTF-8") && r.stderr.contains("ff fe"), r.stderr)
+        XCTAssertEqual(try Tools.sh("reel-prompt-expand 'a caf\u{E9} ball' > /dev/null").status, 0)
+    }
 }
