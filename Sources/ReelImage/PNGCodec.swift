@@ -44,6 +44,12 @@ public enum PNGCodec {
             throw MediaError.malformed(path: name, detail: "bad signature (expected the 8-byte PNG signature 89 50 4E 47 0D 0A 1A 0A)")
         }
         // Sides are checked before libpng sees them, to name the limit.
+        if bytes.count >= 16 && bytes[12..<16].elementsEqual("IHDR".utf8) {
+            let length = bytes[8..<12].reduce(0) { $0 << 8 | Int($1) }
+            guard length == 13 else {
+                throw MediaError.malformed(path: name, detail: "the IHDR chunk is \(length) bytes, expected 13")
+            }
+        }
         if bytes.count >= 24 && bytes[12..<16].elementsEqual("IHDR".utf8) {
             let w = bytes[16..<20].reduce(0) { $0 << 8 | Int($1) }
             let h = bytes[20..<24].reduce(0) { $0 << 8 | Int($1) }

@@ -2,6 +2,15 @@ import XCTest
 @testable import ReelImage
 
 final class PNGTests: XCTestCase {
+    /// An IHDR of the wrong length is malformed, named as such (its sides were read past the chunk).
+    func testShortIHDRIsMalformed() throws {
+        var png = PNGBuilder.png(width: 8, height: 8, bitDepth: 8, colorType: 0, rows: [[UInt8]](repeating: [UInt8](repeating: 1, count: 8), count: 8))
+        png[11] = 6  // IHDR length 13 -> 6
+        XCTAssertThrowsError(try PNGCodec.decode(png, name: "short.png")) { e in
+            XCTAssertTrue("\(e)".contains("IHDR chunk is 6 bytes, expected 13"), "\(e)")
+        }
+    }
+
     /// A decompression bomb (a PNG claiming 16384x16384 over a tiny IDAT) is refused from its
     /// header, before libpng inflates anything; the limit is a setting (reel-encode --max-pixels).
     func testPixelLimitIsCheckedBeforeDecoding() throws {
