@@ -72,7 +72,7 @@ public final class VideoWriter {
             throw MediaError.tooLarge(path: path, detail: "frames are \(width)x\(height); sides must be 1 to \(PixelImage.maxSide)")
         }
         if container == .mp4 && (width % 2 != 0 || height % 2 != 0) {
-            throw MediaError.invalidArgument("\(path): H.264 in MP4 needs even width and height, but frames are \(width)x\(height) (resize with --size, or write WebM, GIF or PNG)")
+            throw MediaError.invalidArgument("\(path): H.264 in MP4 needs even width and height, but frames are \(width)x\(height) (encode it at an even size with reel-encode --size, or write WebM, GIF or PNG)")
         }
         if let q = quality, !(0...(container == .mp4 ? 51 : 63)).contains(q) {
             throw MediaError.invalidArgument("quality \(q) is out of range for \(container.rawValue); expected 0 to \(container == .mp4 ? 51 : 63)")
