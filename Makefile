@@ -10,7 +10,7 @@ DEB_PACKAGES = pkg-config libopenblas-dev libpng-dev libavformat-dev libavcodec-
 TOOLS = $(notdir $(wildcard Sources/reel-*))
 RELEASE = .build/release
 
-.PHONY: all deps build test install bench clean text-model
+.PHONY: all deps build test install uninstall bench clean text-model
 
 all: deps build text-model
 
@@ -44,13 +44,27 @@ test: deps text-model
 	$(SWIFT) build -c release
 	REEL_BIN=$(CURDIR)/$(RELEASE) $(SWIFT) test --disable-swift-testing
 
-install: build
+# make install copies what `make` built (it neither builds nor installs packages): the tools,
+# their resource bundles (the shipped models), man pages, bash completions, the text-model
+# fetcher as reel-fetch-text-model and the Python stream reader (share/reel/python).
+install:
+	@for t in $(TOOLS); do [ -x $(RELEASE)/$$t ] || { echo "make install: $(RELEASE)/$$t is not built: run make first" >&2; exit 1; }; done
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/reel/python
 	for t in $(TOOLS); do install -m 755 $(RELEASE)/$$t $(DESTDIR)$(PREFIX)/bin/; done
 	for d in $(RELEASE)/*.resources; do [ -d "$$d" ] && cp -R "$$d" $(DESTDIR)$(PREFIX)/bin/ || true; done
+	install -m 755 Scripts/fetch-text-model.sh $(DESTDIR)$(PREFIX)/bin/reel-fetch-text-model
+	install -m 644 Scripts/reelstream.py $(DESTDIR)$(PREFIX)/share/reel/python/
 	install -m 644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 man/man7/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+	for t in $(TOOLS); do $(RELEASE)/$$t --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; done
+
+uninstall:
+	for t in $(TOOLS) reel-fetch-text-model; do rm -f $(DESTDIR)$(PREFIX)/bin/$$t $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; done
+	for d in $(RELEASE)/*.resources; do rm -rf $(DESTDIR)$(PREFIX)/bin/$$(basename $$d); done
+	for m in man/man1/*.1 man/man5/*.5 man/man7/*.7; do rm -f $(DESTDIR)$(PREFIX)/share/man/$$(basename $$(dirname $$m))/$$(basename $$m); done
+	rm -rf $(DESTDIR)$(PREFIX)/share/reel
 
 bench: build
 	@for b in $(RELEASE)/bench-*; do [ -x "$$b" ] && "$$b" || exit 1; done

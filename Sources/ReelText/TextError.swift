@@ -16,11 +16,11 @@ public enum TextError: Error, Equatable, CustomStringConvertible, Sendable {
         case .modelNotFound(let searched):
             return "the all-MiniLM-L6-v2 text model was not found (looked in "
                 + searched.joined(separator: ", ")
-                + "); run Scripts/fetch-text-model.sh (or `make text-model`) to put it in the cache, "
+                + "); run reel-fetch-text-model (installed by make install; in a checkout Scripts/fetch-text-model.sh or `make text-model`) to put it in the cache, "
                 + "or pass --text-model DIR / set REEL_TEXT_MODEL to a directory holding model.safetensors and vocab.txt"
         case .missingModelFile(let directory, let file):
             return "the text model directory \(directory) has no \(file); "
-                + "run Scripts/fetch-text-model.sh (or `make text-model`) to fetch all-MiniLM-L6-v2"
+                + "run reel-fetch-text-model (in a checkout Scripts/fetch-text-model.sh or `make text-model`) to fetch all-MiniLM-L6-v2"
         case .cannotRead(let path, let reason):
             return "cannot read \(path): \(reason)"
         case .badModelFile(let path, let reason):

@@ -165,4 +165,24 @@ final class HardeningTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("not UTF-8") && r.stderr.contains("ff fe"), r.stderr)
         XCTAssertEqual(try Tools.sh("reel-prompt-expand 'a caf\u{E9} ball' > /dev/null").status, 0)
     }
+
+    /// make install copies what is built (no build, no apt-get) with the model bundles, pages,
+    /// completions, the text-model fetcher and the Python reader; make uninstall removes it all.
+    func testMakeInstallAndUninstall() throws {
+        let dest = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dest) }
+        let root = Tools.packageRoot.path
+        let r = try Tools.sh("""
+            make -s -C '\(root)' install DESTDIR='\(dest.path)' PREFIX=/usr > /dev/null
+            cd '\(dest.path)/usr'
+            ls bin/reel-decode bin/reel-fetch-text-model bin/reel_ReelDiT.resources/dit-default.safetensors \\
+               bin/reel_ReelVAE.resources share/man/man5/reel.5 share/man/man7/reel.7 \\
+               share/bash-completion/completions/reel-denoise share/reel/python/reelstream.py > /dev/null && echo "installed"
+            grep -q reel-denoise share/bash-completion/completions/reel-denoise && echo "completion"
+            make -s -C '\(root)' uninstall DESTDIR='\(dest.path)' PREFIX=/usr > /dev/null
+            echo "left $(find '\(dest.path)' -type f | wc -l) files"
+            """)
+        XCTAssertTrue(r.out.contains("installed") && r.out.contains("completion"), r.out + r.stderr)
+        XCTAssertTrue(r.out.contains("left 0 files"), r.out)
+    }
 }
