@@ -27,6 +27,9 @@ public struct PixelDecodeRequest: Sendable {
     public var quality: Int?
     /// The decoding tool's own prov JSON, added after the stream's history.
     public var provenance: String?
+    /// Called after each frame is written with the count so far and the clip's frame count
+    /// (0 when not announced): reel-decode's progress line.
+    public var progress: (@Sendable (Int, Int) -> Void)?
 
     public init(output: String, format: DecodeFormat? = nil, clip: UInt32? = nil, quality: Int? = nil, provenance: String? = nil) {
         self.output = output
@@ -128,6 +131,7 @@ public enum PixelClipDecoder {
                     }
                     lastIndex = f.index
                     frames += 1
+                    request.progress?(frames, h.frameCount)
                 case .partial(let n):
                     throw MediaError.unsupported(path: "standard input", detail: "record \(reader.recordIndex): clip \(n.clip) is only partly denoised (a PART record: its frames still hold noise); finish it with reel-denoise, then decode")
                 default:

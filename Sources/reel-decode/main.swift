@@ -4,6 +4,7 @@
 // videos stream; see man/man1/reel-decode.1.
 
 import ArgumentParser
+import Foundation
 import ReelCLI
 import ReelImage
 import ReelMediaCLI
@@ -60,8 +61,21 @@ struct ReelDecode: ReelCommand {
             chosen = d
         }
         let reader = try StreamIO.input(tool: Self.toolName)
-        let request = PixelDecodeRequest(output: output, format: chosen, clip: clip, quality: quality,
+        var request = PixelDecodeRequest(output: output, format: chosen, clip: clip, quality: quality,
                                          provenance: Provenance.current(tool: Self.toolName).json)
+        if isatty(2) != 0 {
+            // A progress line on a terminal: frames written, of how many, and the rate.
+            let start = Date()
+            nonisolated(unsafe) var last = Date.distantPast
+            request.progress = { n, total in
+                let now = Date()
+                guard now.timeIntervalSince(last) >= 0.25 || n == total else { return }
+                last = now
+                let rate = Double(n) / max(now.timeIntervalSince(start), 1e-6)
+                let of = total > 0 ? String(format: "/%d", total) : ""
+                FileHandle.standardError.write(Data(String(format: "\r\u{1B}[Kreel-decode: frame %d%@  %.1f frames/s", n, of, rate).utf8))
+            }
+        }
         let choice = NetworkChoice(path: model)
         var decoded: PixelDecodeSummary?
         try PipedStream.run(producer: { pixelWriter in
@@ -71,6 +85,7 @@ struct ReelDecode: ReelCommand {
         }, consumer: { pixelReader in
             decoded = try PixelClipDecoder.decode(pixelReader, request)
         })
+        if isatty(2) != 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         guard let summary = decoded else { throw ToolError.software("the pixel decoder returned nothing") }
         if summary.skippedFrames > 0 && clip == nil {
             printError("\(Self.toolName): note: passed over \(summary.skippedFrames) frames of other clips (choose one with --clip)")
