@@ -40,6 +40,9 @@ public enum LatentStreamError: Error, CustomStringConvertible {
 public final class LatentClipEncoder {
     let model: CausalVideoVAE
     let chunkLatents: Int
+    /// Called after each pixel frame is encoded with the count so far and the clip's announced
+    /// frame count (0 when unknown): reel-encode's progress line on a terminal.
+    public var progress: ((Int, Int) -> Void)?
     struct Open {
         var header: ClipHeader
         var encoder: VAEStreamEncoder
@@ -91,6 +94,7 @@ public final class LatentClipEncoder {
                     throw LatentStreamError.badClip("clip \(f.clip): frame \(f.index) follows frame \(o.nextPixelFrame - 1); latent encoding needs every frame from 0 in order (use --pixels for a canvas with gaps)")
                 }
                 o.nextPixelFrame += 1
+                progress?(o.nextPixelFrame, o.header.frameCount)
                 let unit = unitFrame(f, header: o.header, width: o.encoder.width, height: o.encoder.height)
                 let latents = o.encoder.push(unit)
                 try write(latents, clip: f.clip, open: &o, to: writer)

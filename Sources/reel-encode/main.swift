@@ -4,6 +4,7 @@
 // joined by a pipe so long videos stream; see man/man1/reel-encode.1.
 
 import ArgumentParser
+import Foundation
 import ReelCLI
 import ReelImage
 import ReelMediaCLI
@@ -126,11 +127,11 @@ struct ReelEncode: ReelCommand {
             try PipedStream.run(producer: { pixelWriter in
                 try PixelClipEncoder.encode(request, to: pixelWriter, provenance: provenance)
             }, consumer: { pixelReader in
-                try LatentClipEncoder(model: vae).run(pixelReader, to: writer)
+                try Self.withProgress(LatentClipEncoder(model: vae)).run(pixelReader, to: writer)
             })
         case .standardInput(let reader):
             try writer.write(provenance.record)
-            try LatentClipEncoder(model: vae).run(reader, to: writer)
+            try Self.withProgress(LatentClipEncoder(model: vae)).run(reader, to: writer)
         }
         try writer.finish()
     }
@@ -154,3 +155,22 @@ struct ReelEncode: ReelCommand {
 
 FrameMemory.keepFramesInOwnMappings()
 ReelEncode.main()
+
+extension ReelEncode {
+    /// On a terminal, a progress line: frames encoded (of the announced count) and the rate.
+    static func withProgress(_ e: LatentClipEncoder) -> LatentClipEncoder {
+        guard isatty(2) != 0 else { return e }
+        let start = Date()
+        var last = Date.distantPast
+        e.progress = { n, total in
+            let now = Date()
+            guard now.timeIntervalSince(last) >= 0.25 || n == total else { return }
+            last = now
+            let of = total > 0 ? String(format: "/%d", total) : ""
+            FileHandle.standardError.write(Data(String(format: "\r\u{1B}[Kreel-encode: frame %d%@  %.1f frames/s", n, of,
+                                                       Double(n) / max(now.timeIntervalSince(start), 1e-6)).utf8))
+            if n == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        }
+        return e
+    }
+}

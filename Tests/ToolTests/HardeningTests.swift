@@ -186,7 +186,7 @@ final class HardeningTests: XCTestCase {
         XCTAssertTrue(r.out.contains("left 0 files"), r.out)
     }
 
-    /// On a terminal reel-decode shows its progress (frames written of the clip's count); to a
+    /// On a terminal reel-decode and reel-encode show their progress (frames written of the clip's count); to a
     /// pipe or file it stays quiet.
     func testDecodeShowsProgressOnATerminalOnly() throws {
         let dir = try Tools.temporaryDirectory()
@@ -194,11 +194,12 @@ final class HardeningTests: XCTestCase {
         let r = try Tools.sh("""
             reel-synth --frames 9 --count 1 2>/dev/null > c.reel
             script -qc "reel-decode -o a.gif < c.reel" /dev/null | tr '\\r' '\\n' | grep -c "reel-decode: frame 9/9"
-            reel-decode -o b.gif < c.reel 2> quiet.txt; wc -c < quiet.txt
+            script -qc "reel-encode - < c.reel > lat.reel" /dev/null | tr '\\r' '\\n' | grep -c "reel-encode: frame 9/9"
+            reel-decode -o b.gif < c.reel 2> quiet.txt; reel-encode - < c.reel 2>> quiet.txt > /dev/null; wc -c < quiet.txt
             """, cwd: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.out.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.first, "1", r.out)
+        XCTAssertEqual(Array(lines.prefix(2)), ["1", "1"], r.out)
         XCTAssertEqual(lines.last?.trimmingCharacters(in: .whitespaces), "0", r.out)
     }
 }
