@@ -153,7 +153,6 @@ public final class StreamInspector {
             listRun(index, r.type, clip: f.clip, item: f.index, bytes: size)
         case let .patchGeometry(g):
             let c = clip(g.clip)
-            if c.frames > 0 { throw InspectError("record \(index): PTCH of clip \(g.clip) after frames of it") }
             c.geometry = g
             c.tokenStats = TokenStatistics(channels: g.channels, dim: g.tokenDim)
             let t = g.frames > 0 ? "\(g.gridT)" : "?"
@@ -292,9 +291,7 @@ public final class StreamInspector {
         if let e = npyError { throw e }
         for id in state.clipOrder {
             guard let c = clips[id] else { continue }
-            if let h = c.header, h.frameCount > 0, c.geometry == nil, c.frames != h.frameCount {
-                throw InspectError("clip \(id)'s header announces \(h.frameCount) frames but the stream has \(c.frames)")
-            }
+            // reel(5): a frame count bounds the indices; it does not promise how many FRAM follow.
             if let g = c.geometry {
                 let groups = g.frames > 0 ? g.gridT : c.maxT + 1
                 let perT = g.gridH * g.gridW

@@ -202,4 +202,18 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(Array(lines.prefix(2)), ["1", "1"], r.out)
         XCTAssertEqual(lines.last?.trimmingCharacters(in: .whitespaces), "0", r.out)
     }
+
+    /// reel-inspect --check accepts what reel(5) allows: a HEAD announcing frames with no FRAM,
+    /// and the repository's own every-kind fixture (frames, then PTCH and TOKS of the same clip).
+    func testInspectAcceptsStreamsTheFormatAllows() throws {
+        let fixture = Tools.packageRoot.appendingPathComponent("Tests/ReelStreamTests/Fixtures/every-kind.reel").path
+        let w = StreamWriter()
+        try w.write(ClipHeader(clip: 0, kind: .pixels, dtype: .u8, channels: 3, width: 4, height: 4, frameCount: 5).record)
+        try w.finish()
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(w.bytes).write(to: dir.appendingPathComponent("head-only.reel"))
+        let r = try Tools.sh("reel-inspect --check < head-only.reel && reel-inspect --check < '\(fixture)' && echo fine", cwd: dir)
+        XCTAssertTrue(r.out.contains("fine"), r.stderr)
+    }
 }
