@@ -143,7 +143,10 @@ public final class VideoWriter {
             }
         }
         rc = avcodec_open2(cc, enc, nil)
-        guard rc >= 0 else { throw fail("cannot open the \(container.encoderName) encoder", rc) }
+        // The encoder refusing the clip's own size or rate is about the data (65), not I/O.
+        guard rc >= 0 else {
+            throw MediaError.unsupported(path: path, detail: "the \(container.encoderName) encoder does not take \(width)x\(height) frames at \(frameRate) fps: \(avErrorText(rc))")
+        }
         rc = avcodec_parameters_from_context(st.pointee.codecpar, cc)
         guard rc >= 0 else { throw fail("cannot set the stream parameters", rc) }
         st.pointee.time_base = cc.pointee.time_base

@@ -216,4 +216,18 @@ final class HardeningTests: XCTestCase {
         let r = try Tools.sh("reel-inspect --check < head-only.reel && reel-inspect --check < '\(fixture)' && echo fine", cwd: dir)
         XCTAssertTrue(r.out.contains("fine"), r.stderr)
     }
+
+    /// A clip the H.264 encoder cannot take (16384x16384) is bad data (65), not an I/O error (74).
+    func testEncoderRefusingTheClipSizeIsBadData() throws {
+        let w = StreamWriter()
+        try w.write(ClipHeader(clip: 0, kind: .pixels, dtype: .u8, channels: 3, width: 16384, height: 16384, frameCount: 0).record)
+        try w.finish()
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(w.bytes).write(to: dir.appendingPathComponent("huge.reel"))
+        let r = try Tools.sh("reel-decode -o h.mp4 < huge.reel", cwd: dir)
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("16384x16384"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("h.mp4").path))
+    }
 }
