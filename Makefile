@@ -119,6 +119,13 @@ DIT_COMMON = --lr 8e-4 --warmup 200 --tokens 4096 \
 DIT_STAGE1 = $(foreach d,$(DIT_SETS),--data $(DIT_DATA)/$(d)) --steps 3200 --stop-at 2940 $(DIT_COMMON)
 DIT_STAGE2 = $(foreach d,$(DIT_SETS2),--data $(DIT_DATA)/$(d)) --steps 7600 $(DIT_COMMON) --resume
 DIT_STAGE3 = $(foreach d,$(DIT_SETS2),--data $(DIT_DATA)/$(d)) --steps 9000 --stop-at 8888 $(DIT_COMMON) --resume
+# Stage 4: a new 6000-step cosine from stage 3's shipped weights (--init: the optimizer afresh,
+# as a new machine without the checkpoint would do it), peak lr 4e-4, timestep shift 3 (more
+# samples at high noise, where layout and motion are decided), its own checkpoint.
+DIT_STAGE4 = $(foreach d,$(DIT_SETS2),--data $(DIT_DATA)/$(d)) --init Sources/ReelDiT/Resources/dit-default.safetensors \
+	--lr 4e-4 --warmup 100 --tokens 4096 --width 192 --depth 6 --heads 6 --patch 2x2 --shift 3 --seed 4 \
+	--checkpoint-every 250 --eval-every 1000 --steps 6000 --checkpoint $(DIT_DATA)/checkpoint4.safetensors \
+	--out Sources/ReelDiT/Resources/dit-default.safetensors
 dit-data: deps text-model
 	$(SWIFT) build -c release --product reel-synth
 	$(SWIFT) build -c release --product reel-train
@@ -137,10 +144,13 @@ dit-model: dit-data
 	$(RELEASE)/reel-train dit $(DIT_STAGE1)
 	$(RELEASE)/reel-train dit $(DIT_STAGE2)
 	$(RELEASE)/reel-train dit $(DIT_STAGE3)
+	rm -f $(DIT_DATA)/checkpoint4.safetensors
+	$(RELEASE)/reel-train dit $(DIT_STAGE4)
 dit-model-resume:
 	$(RELEASE)/reel-train dit $(DIT_STAGE1) --resume
 	$(RELEASE)/reel-train dit $(DIT_STAGE2)
 	$(RELEASE)/reel-train dit $(DIT_STAGE3)
+	$(RELEASE)/reel-train dit $(DIT_STAGE4) --resume
 
 # reel-score against reel-synth's ground truth on 510 clips (170 per aspect ratio, 17
 # frames): per-attribute agreement on pixels and after the VAE round trip, swapped
