@@ -186,7 +186,7 @@ final class TextToVideoTests: XCTestCase {
     /// Quality floors of the shipped model on a fixed subset of the prompt suite (the first 8
     /// prompts at 64x64, 17 frames, the suite's seeds, default steps and guidance), judged by
     /// reel-score against each prompt as typed. The floors sit a few points under what the
-    /// shipped model measured (background 7/8, colour 6/8; shape 1/8 and motion 0/8 have no floor
+    /// shipped model measured (background 8/8, colour 6/8; shape 3/8 and motion 0/8 have no floor
     /// yet): a model or sampler change that loses the prompt fails here.
     func testShippedModelQualityFloorsOnAFixedSubset() throws {
         let suite = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
