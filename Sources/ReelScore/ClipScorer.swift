@@ -4,7 +4,7 @@ import ReelStream
 import ReelWorld
 
 /// The scorer's version, named in every report (changes when a score would).
-public let scorerVersion = "reel-score 1"
+public let scorerVersion = "reel-score 2"
 
 /// A prompt (or caption) and the video frames it applies to.
 public struct ClipText: Sendable, Equatable {

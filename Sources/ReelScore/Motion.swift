@@ -110,22 +110,24 @@ enum MotionClassifier {
     }
 
     static func classify(_ track: ObjectTrack, shape: Shape, shift: [Double], width: Int, height: Int) -> MotionEstimate {
-        let frames = track.measured
+        // Travel from every frame whose centre is known (behind another object too: Amodal); sizes
+        // and outlines from the measured frames only.
+        let frames = track.positioned
+        let sized = track.measured
         let short = Double(min(width, height))
         guard frames.count >= 2 else { return MotionEstimate(motion: .still, speed: nil, misfit: 0, rate: 0) }
-        let xs = frames.map { track.blobs[$0].cx - shift[$0] }
-        let ys = frames.map { track.blobs[$0].cy }
+        let xs = frames.map { track.center($0).x - shift[$0] }
+        let ys = frames.map { track.center($0).y }
         let m = max(1.0, 0.02 * short)
         // Every world motion that leaves its place travels at least 0.4 of the short side (a slow
         // circle's diameter; lines and bounces cross half their room): under a tenth, the drift of a
         // centre half hidden behind another object or blurred by a decoder is no motion.
         let place = max(m, placeFraction * short)
         let rx = (xs.max()! - xs.min()!), ry = (ys.max()! - ys.min()!)
-        let duration = Double(frames.last! - frames.first!) / fps
 
         if max(rx, ry) < place {
             let misfit = (rx + ry) / short
-            let sizes = frames.map { track.blobs[$0].area.squareRoot() }
+            let sizes = sized.map { track.blobs[$0].area.squareRoot() }
             let n = sizes.count
             let first = n >= 4 ? (sizes[0] + sizes[1]) / 2 : sizes[0]
             let last = n >= 4 ? (sizes[n - 1] + sizes[n - 2]) / 2 : sizes[n - 1]
@@ -135,16 +137,17 @@ enum MotionClassifier {
                 // Scale per second over the first frames (quick growth stops at 1.5 after 13 frames).
                 let start: Double = grows ? 0.5 : 1.5
                 let k = min(n - 1, 4)
-                let rate = abs(start * sizes[k] / sizes[0] - start) / (Double(frames[k] - frames[0]) / fps)
+                let rate = abs(start * sizes[k] / sizes[0] - start) / (Double(sized[k] - sized[0]) / fps)
                 let threshold = (Speed.slowly.value * Speed.quickly.value).squareRoot()
                 return MotionEstimate(motion: grows ? .grows : .shrinks, speed: speedClass(rate, threshold: threshold),
                                       misfit: misfit, rate: rate)
             }
-            if let k = fold(shape), duration > 0 {
+            let spinDuration = Double(sized.last! - sized.first!) / fps
+            if let k = fold(shape), spinDuration > 0 {
                 var total = 0.0, agree = 0, steps = 0
                 let period = 2 * Double.pi / Double(k)
-                var previous = track.blobs[frames[0]].orientation(k)
-                for f in frames.dropFirst() {
+                var previous = track.blobs[sized[0]].orientation(k)
+                for f in sized.dropFirst() {
                     let o = track.blobs[f].orientation(k)
                     var d = (o - previous).truncatingRemainder(dividingBy: period)
                     if d > period / 2 { d -= period }
@@ -155,7 +158,7 @@ enum MotionClassifier {
                     if abs(d) > 0.02 { agree += (d > 0) == (total > 0) ? 1 : 0 }
                 }
                 if abs(total) > spinAngle && Double(agree) >= 0.6 * Double(steps) {
-                    let turns = abs(total) / (2 * Double.pi) / duration
+                    let turns = abs(total) / (2 * Double.pi) / spinDuration
                     let threshold = (Speed.slowly.value * Speed.quickly.value).squareRoot()
                     return MotionEstimate(motion: .spins, speed: speedClass(turns, threshold: threshold), misfit: misfit, rate: turns)
                 }

@@ -46,12 +46,17 @@ public enum ClipAnalyzer {
         var label: [UInt8] = [], coverage: [Float] = []
         var blobs: [[Blob]] = []
         blobs.reserveCapacity(clip.frameCount)
-        var labels: [[UInt8]] = []
+        var labels: [[UInt8]] = [], coverages: [[Float]] = []
         for f in clip.frames {
             blobs.append(segmenter.segment(f, label: &label, coverage: &coverage))
             labels.append(label)
+            coverages.append(coverage)
         }
-        let tracks = Tracker.tracks(blobs, colors: segmenter.colors, width: clip.width)
+        var tracks = Tracker.tracks(blobs, colors: segmenter.colors, width: clip.width)
+        let centers = Amodal.centers(tracks, labels: labels, coverage: coverages,
+                                     colorIndex: tracks.map { t in segmenter.colors.firstIndex(of: t.color)! },
+                                     width: clip.width, height: clip.height)
+        for i in tracks.indices { tracks[i].centers = centers[i] }
         let shapes = tracks.map { ShapeClassifier.classify($0) }
         let W = clip.width, T = clip.frameCount
         let step = Double(W) * 0.2 / Double(worldFPS)            // a pan's shift per frame, pixels

@@ -15,11 +15,27 @@ public struct ObjectTrack: Sendable {
     public var blobs: [Blob]
     public var present: [Bool]
     public var clean: [Bool]
+    /// Per frame: the centre where it can be told, from a clean frame's blob or completed behind
+    /// another object (Amodal); nil elsewhere. Empty until the analyzer fills it.
+    public var centers: [SIMD2<Double>?] = []
 
     /// Frames where the object can be measured: the clean ones, or every present one when fewer than 3 are clean.
     public var measured: [Int] {
         let c = clean.indices.filter { clean[$0] }
         return c.count >= min(3, present.filter { $0 }.count) ? c : present.indices.filter { present[$0] }
+    }
+
+    /// Frames whose centre is known (`centers`), when there are at least 3 of them (or every
+    /// present frame); else the measured ones.
+    var positioned: [Int] {
+        let p = centers.indices.filter { centers[$0] != nil }
+        return p.count >= min(3, present.filter { $0 }.count) ? p : measured
+    }
+
+    /// The centre in frame f: the known one, else the blob's centroid.
+    func center(_ f: Int) -> SIMD2<Double> {
+        if f < centers.count, let c = centers[f] { return c }
+        return SIMD2(blobs[f].cx, blobs[f].cy)
     }
 }
 
