@@ -6,6 +6,7 @@
 //   C shims          CReelChecksum, CPNG (libpng), CFFmpeg, COpenBLAS (dlopen), ReelKernels
 //   format           ReelStream      the reel(5) stream: records, reader, writer, two-stage pipe
 //                    ReelPatch       spacetime patches of a stream
+//                    ReelCanvas      canvases of latent frames built from clips (blends, loops)
 //   engine           ReelNumerics    tensors, autograd, ops and generic layers
 //                    ReelSafetensors, ReelOptim (AdamW, checkpoints)
 //   media            ReelImage (libpng, resizing), ReelVideo (FFmpeg)
@@ -69,6 +70,8 @@ let package = Package(
 
         .target(name: "ReelStream", dependencies: ["CReelChecksum"]),
         .target(name: "ReelPatch", dependencies: ["ReelStream"], swiftSettings: uncheckedInRelease),
+        // Canvases of latent frames built from clips (reel-blend, reel-loop).
+        .target(name: "ReelCanvas", dependencies: ["ReelStream"]),
 
         // MARK: - Engine: numerics, safetensors, optimizers
 
@@ -142,6 +145,10 @@ let package = Package(
                                                               "ReelCLI", "ReelMediaCLI", argumentParser]),
         .executableTarget(name: "reel-decode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelVAE",
                                                               "ReelCLI", "ReelMediaCLI", argumentParser]),
+        .executableTarget(name: "reel-blend", dependencies: ["ReelCanvas", "ReelCLI", "ReelStream", argumentParser],
+                          linkerSettings: streamToolsStatic),
+        .executableTarget(name: "reel-loop", dependencies: ["ReelCanvas", "ReelCLI", "ReelStream", argumentParser],
+                          linkerSettings: streamToolsStatic),
         .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", "ReelStream", "ReelCLI", argumentParser]),
         .executableTarget(name: "reel-prompt-expand", dependencies: ["ReelText", "ReelStream", "ReelCLI", argumentParser]),
         .executableTarget(name: "reel-train", dependencies: ["ReelVAE", "ReelDiT", "ReelDiTTraining", "ReelCLI",
@@ -173,6 +180,7 @@ let package = Package(
         .target(name: "ReelTestSupport", path: "Sources/ReelTestSupport"),
         .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"], exclude: ["Fixtures"]),
         .testTarget(name: "ReelFormatTests", dependencies: ["ReelStream", "ReelCLI"]),
+        .testTarget(name: "ReelCanvasTests", dependencies: ["ReelCanvas", "ReelStream"]),
         .testTarget(name: "ReelPatchTests", dependencies: ["ReelPatch", "ReelStream", "ReelTestSupport",
                                                            "reel-patchify", "reel-unpatchify"]),
         // The engine's tests also check ReelDiT's DiTBlock (built from the engine's layers) against PyTorch.
@@ -200,6 +208,7 @@ let package = Package(
         .testTarget(name: "ToolTests", dependencies: ["ReelStream", "ReelTestSupport",
                                                       "reel-patchify", "reel-unpatchify", "reel-inspect",
                                                       "reel-encode", "reel-decode", "reel-synth", "reel-prompt-expand",
-                                                      "reel-train", "reel-denoise", "reel-score"]),
+                                                      "reel-train", "reel-denoise", "reel-score",
+                                                      "reel-blend", "reel-loop"]),
     ]
 )
