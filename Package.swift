@@ -147,6 +147,8 @@ let package = Package(
                                                               "ReelCLI", "ReelMediaCLI", argumentParser]),
         .executableTarget(name: "reel-blend", dependencies: ["ReelCanvas", "ReelCLI", "ReelStream", argumentParser],
                           linkerSettings: streamToolsStatic),
+        .executableTarget(name: "reel-extend", dependencies: ["ReelCanvas", "ReelCLI", "ReelStream", argumentParser],
+                          linkerSettings: streamToolsStatic),
         .executableTarget(name: "reel-loop", dependencies: ["ReelCanvas", "ReelCLI", "ReelStream", argumentParser],
                           linkerSettings: streamToolsStatic),
         .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", "ReelStream", "ReelCLI", argumentParser]),
@@ -209,6 +211,6 @@ let package = Package(
                                                       "reel-patchify", "reel-unpatchify", "reel-inspect",
                                                       "reel-encode", "reel-decode", "reel-synth", "reel-prompt-expand",
                                                       "reel-train", "reel-denoise", "reel-score",
-                                                      "reel-blend", "reel-loop"]),
+                                                      "reel-blend", "reel-loop", "reel-extend"]),
     ]
 )

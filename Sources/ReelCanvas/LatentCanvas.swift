@@ -6,14 +6,27 @@
 
 import ReelStream
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 public enum CanvasError: Error, CustomStringConvertible, Equatable {
     /// Options wrong in themselves (exit 64).
     case usage(String)
     /// Inputs that cannot serve (exit 65).
     case badInput(String)
+    /// An input file that cannot be opened (exit 66).
+    case cannotOpen(String)
 
     public var description: String {
-        switch self { case .usage(let m), .badInput(let m): m }
+        switch self { case .usage(let m), .badInput(let m), .cannotOpen(let m): m }
+    }
+
+    /// The sysexits status a tool exits with (tools declare the conformance to ReelCLI's ReportableError).
+    public var exitStatus: Int32 {
+        switch self { case .usage: 64; case .badInput: 65; case .cannotOpen: 66 }
     }
 }
 
@@ -95,6 +108,27 @@ public struct LatentClip: Sendable {
         return LatentClip(header: h, frames: (0..<n).map { frames[$0]! },
                           sourceFrames: min(source ?? full, full), segments: clipSegments,
                           embeddings: embeddings.filter { ids.contains($0.segment) })
+    }
+
+    /// Reads the clip from the file `path`, or from `standardInput()` when it is "-"; a stream
+    /// that is not valid (a media file) is a bad input naming the path.
+    public static func read(path: String, clip: UInt32? = nil, standardInput: () throws -> StreamReader) throws -> LatentClip {
+        let reader: StreamReader, name: String
+        if path == "-" {
+            reader = try standardInput()
+            name = "standard input"
+        } else {
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { throw CanvasError.cannotOpen("cannot open \(path): \(String(cString: strerror(errno)))") }
+            reader = StreamReader(fileDescriptor: fd, name: path)
+            name = path
+        }
+        do {
+            return try read(reader, name: name, clip: clip)
+        } catch let e as StreamError {
+            if case .io = e { throw e }
+            throw CanvasError.badInput("\(name): \(e) (a reel stream of latent frames is needed: encode a video with reel-encode first)")
+        }
     }
 
     static func value(_ data: UnsafeRawBufferPointer, dtype: DType, at i: Int) -> Float {

@@ -1,10 +1,5 @@
 // reel-blend: two clips of latent frames into one canvas whose middle is a transition for
 // reel-denoise to generate. See man/man1/reel-blend.1 and Sources/ReelCanvas/Blend.swift.
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import ArgumentParser
 import ReelCanvas
 import ReelCLI
@@ -42,37 +37,12 @@ struct ReelBlend: ReelCommand {
 
     func execute() throws {
         if first == "-" && second == "-" { throw ToolError.usage("only one of the two clips can be standard input (-)") }
-        let parsed: BlendCurve
-        do { parsed = try BlendCurve(parsing: curve) } catch { throw toolError(error) }
-        let a = try read(first), b = try read(second)
-        let canvas: LatentCanvas
-        do { canvas = try Blend.canvas(a, b, length: length, curve: parsed, strength: strength) } catch { throw toolError(error) }
-        let writer = try StreamIO.output(tool: Self.toolName)
-        try canvas.write(to: writer, provenance: Provenance.current(tool: Self.toolName).record)
-    }
-
-    func read(_ path: String) throws -> LatentClip {
-        let reader: StreamReader
-        if path == "-" {
-            reader = try StreamIO.input(tool: Self.toolName)
-        } else {
-            let fd = open(path, O_RDONLY)
-            guard fd >= 0 else { throw ToolError.noInput("cannot open \(path): \(String(cString: strerror(errno)))") }
-            reader = StreamReader(fileDescriptor: fd, name: path)
-        }
-        do {
-            return try LatentClip.read(reader, name: path)
-        } catch let e as CanvasError {
-            throw toolError(e)
-        } catch let e as StreamError {
-            throw ToolError.data("\(path): \(e) (reel-blend reads reel streams; encode a video with reel-encode first)")
-        }
+        let parsed = try BlendCurve(parsing: curve)
+        let stdin = { try StreamIO.input(tool: Self.toolName) }
+        let a = try LatentClip.read(path: first, standardInput: stdin), b = try LatentClip.read(path: second, standardInput: stdin)
+        let canvas = try Blend.canvas(a, b, length: length, curve: parsed, strength: strength)
+        try canvas.write(to: try StreamIO.output(tool: Self.toolName), provenance: Provenance.current(tool: Self.toolName).record)
     }
 }
 
-func toolError(_ e: CanvasError) -> ToolError {
-    switch e {
-    case .usage(let m): return .usage(m)
-    case .badInput(let m): return .data(m)
-    }
-}
+extension CanvasError: ReportableError {}

@@ -1,11 +1,6 @@
 // reel-loop: a clip of latent frames into a canvas that ends with a generated bridge back to
 // the clip's start, so that the denoised video loops. See man/man1/reel-loop.1 and
 // Sources/ReelCanvas/Loop.swift.
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import ArgumentParser
 import ReelCanvas
 import ReelCLI
@@ -36,27 +31,10 @@ struct ReelLoop: ReelCommand {
     var clip: UInt32?
 
     func execute() throws {
-        let reader: StreamReader
-        if input == "-" {
-            reader = try StreamIO.input(tool: Self.toolName)
-        } else {
-            let fd = open(input, O_RDONLY)
-            guard fd >= 0 else { throw ToolError.noInput("cannot open \(input): \(String(cString: strerror(errno)))") }
-            reader = StreamReader(fileDescriptor: fd, name: input)
-        }
-        let canvas: LatentCanvas
-        do {
-            let c = try LatentClip.read(reader, name: input == "-" ? "standard input" : input, clip: clip)
-            canvas = try Loop.canvas(c, length: length)
-        } catch let e as CanvasError {
-            switch e {
-            case .usage(let m): throw ToolError.usage(m)
-            case .badInput(let m): throw ToolError.data(m)
-            }
-        } catch let e as StreamError {
-            throw ToolError.data("\(input == "-" ? "standard input" : input): \(e)")
-        }
-        let writer = try StreamIO.output(tool: Self.toolName)
-        try canvas.write(to: writer, provenance: Provenance.current(tool: Self.toolName).record)
+        let c = try LatentClip.read(path: input, clip: clip) { try StreamIO.input(tool: Self.toolName) }
+        let canvas = try Loop.canvas(c, length: length)
+        try canvas.write(to: try StreamIO.output(tool: Self.toolName), provenance: Provenance.current(tool: Self.toolName).record)
     }
 }
+
+extension CanvasError: ReportableError {}

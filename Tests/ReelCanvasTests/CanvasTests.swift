@@ -1,29 +1,34 @@
-// reel-blend's and reel-loop's canvases (Sources/ReelCanvas): layout, levels, text, refusals.
+// reel-blend's, reel-loop's and reel-extend's canvases (Sources/ReelCanvas): layout, levels, text, refusals.
 
 import ReelCanvas
 import ReelStream
 import XCTest
 
+/// A latent clip of `frames` latent frames whose every value is `base + frame index`.
+func latentClip(_ frames: Int, base: Float, clip id: UInt32 = 0, model: String = "vae-x", fps: Rational = Rational(8),
+                text: String? = nil, sourceFrames: Int? = nil) throws -> LatentClip {
+    let w = StreamWriter()
+    let h = ClipHeader(clip: id, kind: .latents, dtype: .f32, channels: 2, width: 3, height: 2, fps: fps, frameCount: frames,
+                       spatialFactor: 4, temporalFactor: 4, sourceWidth: 12, sourceHeight: 8, firstFrameAlone: true, model: model)
+    try w.write(h.record)
+    if let text {
+        try w.write(TextSegment(segment: 0, clip: id, start: 0, end: ReelFormat.open, role: .prompt, text: text).record)
+        try w.write(TextEmbedding(segment: 0, kind: .tokens, count: 1, dim: 2, values: [base, base]).record)
+    }
+    for f in 0..<frames {
+        let fr = Frame(clip: id, index: f, byteCount: 12 * 4)
+        for k in 0..<12 { fr.mutableData.storeBytes(of: (base + Float(f)).bitPattern.littleEndian, toByteOffset: 4 * k, as: UInt32.self) }
+        try w.write(fr.record)
+    }
+    if let sourceFrames { try w.write(Metadata(key: "source-frames", value: "\(id) \(sourceFrames)").record) }
+    try w.finish()
+    return try LatentClip.read(StreamReader(bytes: w.bytes), name: "test")
+}
+
 final class CanvasTests: XCTestCase {
-    /// A latent clip of `frames` latent frames whose every value is `base + frame index`.
     func clip(_ frames: Int, base: Float, clip id: UInt32 = 0, model: String = "vae-x", fps: Rational = Rational(8),
               text: String? = nil, sourceFrames: Int? = nil) throws -> LatentClip {
-        let w = StreamWriter()
-        let h = ClipHeader(clip: id, kind: .latents, dtype: .f32, channels: 2, width: 3, height: 2, fps: fps, frameCount: frames,
-                           spatialFactor: 4, temporalFactor: 4, sourceWidth: 12, sourceHeight: 8, firstFrameAlone: true, model: model)
-        try w.write(h.record)
-        if let text {
-            try w.write(TextSegment(segment: 0, clip: id, start: 0, end: ReelFormat.open, role: .prompt, text: text).record)
-            try w.write(TextEmbedding(segment: 0, kind: .tokens, count: 1, dim: 2, values: [base, base]).record)
-        }
-        for f in 0..<frames {
-            let fr = Frame(clip: id, index: f, byteCount: 12 * 4)
-            for k in 0..<12 { fr.mutableData.storeBytes(of: (base + Float(f)).bitPattern.littleEndian, toByteOffset: 4 * k, as: UInt32.self) }
-            try w.write(fr.record)
-        }
-        if let sourceFrames { try w.write(Metadata(key: "source-frames", value: "\(id) \(sourceFrames)").record) }
-        try w.finish()
-        return try LatentClip.read(StreamReader(bytes: w.bytes), name: "test")
+        try latentClip(frames, base: base, clip: id, model: model, fps: fps, text: text, sourceFrames: sourceFrames)
     }
 
     func testCurvesParseAndRefuseWhatIsWrongInItself() throws {
@@ -129,5 +134,39 @@ final class CanvasTests: XCTestCase {
         XCTAssertThrowsError(try LatentClip.read(StreamReader(bytes: empty.bytes), name: "e.reel")) { e in
             XCTAssertTrue("\(e)".contains("holds no clip"), "\(e)")
         }
+    }
+}
+
+final class ExtendTests: XCTestCase {
+    func testExtendBackwardRegeneratesTheFirstFrameAndForwardAppends() throws {
+        let c = try latentClip(5, base: 10, text: "clip")
+        let back = try Extend.canvas(c, before: 8, after: 0)
+        XCTAssertEqual(back.frames.map { $0?[0] }, [nil, nil, nil, 11, 12, 13, 14])
+        XCTAssertEqual(back.levels, [1, 1, 1, 0, 0, 0, 0])
+        XCTAssertEqual(back.sourceFrames, 25)
+        XCTAssertEqual(back.segments.map { [$0.start, $0.end] }, [[8, ReelFormat.open]])
+        let both = try Extend.canvas(c, before: 4, after: 8)
+        XCTAssertEqual(both.frames.map { $0?[0] }, [nil, nil, 11, 12, 13, 14, nil, nil])
+        XCTAssertEqual(both.sourceFrames, 4 + 17 + 8)
+        let fwd = try Extend.canvas(c, before: 0, after: 4)
+        XCTAssertEqual(fwd.frames.map { $0?[0] }, [10, 11, 12, 13, 14, nil])
+        XCTAssertEqual(fwd.levels, [0, 0, 0, 0, 0, 1])
+    }
+
+    func testExtendRefusals() throws {
+        let c = try latentClip(5, base: 0)
+        for (b, a, words) in [(3, 0, "--before 3 must be a multiple of 4"), (0, -4, "--after -4"), (0, 0, "nothing to extend")] {
+            XCTAssertThrowsError(try Extend.canvas(c, before: b, after: a)) { e in
+                guard case CanvasError.usage(let m) = e else { return XCTFail("\(e)") }
+                XCTAssertTrue(m.contains(words), m)
+            }
+        }
+        XCTAssertThrowsError(try Extend.canvas(try latentClip(1, base: 0), before: 4, after: 0)) { e in
+            XCTAssertTrue("\(e)".contains("single frame"), "\(e)")
+        }
+        XCTAssertThrowsError(try Extend.canvas(try latentClip(5, base: 0, sourceFrames: 14), before: 0, after: 4)) { e in
+            XCTAssertTrue("\(e)".contains("14 frames"), "\(e)")
+        }
+        XCTAssertEqual(try Extend.canvas(try latentClip(5, base: 0, sourceFrames: 14), before: 4, after: 0).sourceFrames, 18)
     }
 }

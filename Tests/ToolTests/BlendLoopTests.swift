@@ -58,6 +58,21 @@ final class BlendLoopTests: XCTestCase {
         XCTAssertNotNil(loop["seam_ratio"] as? Double, "\(loop)")
     }
 
+    func testExtendBackwardKeepsTheClipAfterTheNewFrames() throws {
+        let r = try Tools.sh("""
+            reel-extend --before 8 a.reel | reel-prompt-expand --seed 1 "a large pink triangle shrinking" \
+              | reel-patchify | reel-denoise --steps 6 --seed 5 | reel-unpatchify > ext.reel
+            reel-decode -o f/ < ext.reel && ls f | wc -l && reel-score --json < ext.reel
+            """, cwd: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.out.split(separator: "\n").first, "25", "8 new frames, then the clip's 17 (its first regenerated)")
+        let a = try frames("a.reel"), out = try frames("ext.reel")
+        XCTAssertEqual(out.count, 7)
+        XCTAssertEqual(Array(out[3..<7]), Array(a[1..<5]), "the clip's latent frames 1-4 are kept byte for byte")
+        let report = try json(String(r.out.split(separator: "\n").dropFirst().joined(separator: "\n")))
+        XCTAssertFalse((report["joins"] as? [Any] ?? []).isEmpty, "reel-score finds the join into the kept frames")
+    }
+
     func testBadInputExitsWithItsStatusAndNamesTheValue() throws {
         let cases: [(String, Int32, String)] = [
             ("reel-blend --curve 0.2:0,1:1 a.reel b.reel", 64, "--curve 0.2:0,1:1 must start at 0:0"),
@@ -74,6 +89,10 @@ final class BlendLoopTests: XCTestCase {
             ("reel-synth --frames 1 | reel-encode - | reel-loop", 65, "too short to loop"),
             ("reel-synth --frames 15 | reel-encode - | reel-loop", 65, "15 frames, which do not fill"),
             ("reel-loop --clip 9 a.reel", 65, "no clip 9"),
+            ("reel-extend a.reel", 64, "nothing to extend"),
+            ("reel-extend --before 2 a.reel", 64, "--before 2 must be a multiple of 4"),
+            ("reel-synth --frames 1 | reel-encode - | reel-extend --before 4", 65, "single frame"),
+            ("reel-extend --after 4 syn/clip-000000.prompt.txt", 65, "a reel stream of latent frames is needed"),
         ]
         for (script, status, words) in cases {
             let r = try Tools.sh(script + " > out.reel", cwd: dir)
