@@ -129,8 +129,10 @@ public final class DiTTrainer {
         train = all
         guard let first = train.first else { throw DiTError.badInput("no training clips") }
         var cfg = options.config
+        // The latent geometry is the VAE's (its channels, factors and id).
+        cfg.latentChannels = vae.config.latentChannels
         guard first.channels == cfg.latentChannels else {
-            throw DiTError.badInput("the VAE's latents have \(first.channels) channels, the config \(cfg.latentChannels)")
+            throw DiTError.badInput("the VAE's latents have \(first.channels) channels, its config \(cfg.latentChannels)")
         }
         for c in train where c.height % cfg.patchHeight != 0 || c.width % cfg.patchWidth != 0 {
             throw DiTError.badInput("\(c.name): latent \(c.height)x\(c.width) is not divisible by the patch \(cfg.patchDescription)")
