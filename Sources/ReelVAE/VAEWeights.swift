@@ -4,6 +4,7 @@
 import Foundation
 import ReelNumerics
 import ReelSafetensors
+import ReelStream
 
 extension CausalVideoVAE {
     /// The config file that goes with a weights file: "a/vae.safetensors" -> "a/vae.json".
@@ -116,5 +117,85 @@ public enum DefaultVAE {
             throw .cannotOpen("no default VAE found (looked for \(candidates().joined(separator: ", "))); give one with --model")
         }
         return try CausalVideoVAE.load(weightsPath: found)
+    }
+
+    /// Where this machine remembers the networks it has used by id, so that a stream naming its
+    /// network decodes without --model: $REEL_CACHE/models, else $XDG_CACHE_HOME/reel/models,
+    /// else ~/.cache/reel/models. Never in the package, never committed.
+    public static func registryDirectory() -> String? {
+        let env = ProcessInfo.processInfo.environment
+        if let c = env["REEL_CACHE"], !c.isEmpty { return c + "/models" }
+        if let x = env["XDG_CACHE_HOME"], !x.isEmpty { return x + "/reel/models" }
+        if let h = env["HOME"], !h.isEmpty { return h + "/.cache/reel/models" }
+        return nil
+    }
+
+    /// Remembers `model`, loaded from `weightsPath`, under its id: links <id>.safetensors and
+    /// <id>.json in the registry to the files (absolute paths). Best effort: a registry that
+    /// cannot be written only means --model must be given again; the shipped network is not
+    /// registered (it is always found).
+    public static func register(_ model: CausalVideoVAE, weightsPath: String) {
+        guard let dir = registryDirectory(), !model.config.id.isEmpty else { return }
+        if let shipped = path(), URL(fileURLWithPath: shipped).standardizedFileURL == URL(fileURLWithPath: weightsPath).standardizedFileURL { return }
+        let fm = FileManager.default
+        guard (try? fm.createDirectory(atPath: dir, withIntermediateDirectories: true)) != nil else { return }
+        let weights = URL(fileURLWithPath: weightsPath).standardizedFileURL.resolvingSymlinksInPath().path
+        let config = CausalVideoVAE.configPath(forWeights: weights)
+        for (target, ext) in [(weights, "safetensors"), (config, "json")] {
+            let link = dir + "/" + model.config.id + "." + ext
+            if (try? fm.destinationOfSymbolicLink(atPath: link)) == target { continue }
+            // Replace atomically: a link under a temporary name, renamed over the old one.
+            let tmp = dir + "/." + model.config.id + "." + ext + ".\(getpid())"
+            try? fm.removeItem(atPath: tmp)
+            guard (try? fm.createSymbolicLink(atPath: tmp, withDestinationPath: target)) != nil else { continue }
+            if rename(tmp, link) != 0 { try? fm.removeItem(atPath: tmp) }
+        }
+    }
+
+    /// The network whose id is `id`: the shipped one, else one registered on this machine.
+    /// nil when neither has that id.
+    public static func find(id: String) throws(VAEError) -> CausalVideoVAE? {
+        if let shipped = path() {
+            let m = try CausalVideoVAE.load(weightsPath: shipped)
+            if m.config.id == id { return m }
+        }
+        guard let dir = registryDirectory() else { return nil }
+        let link = dir + "/" + id + ".safetensors"
+        guard FileManager.default.isReadableFile(atPath: link) else { return nil }
+        let m = try CausalVideoVAE.load(weightsPath: link)
+        return m.config.id == id ? m : nil
+    }
+}
+
+/// The network for each latent clip of a stream, by the id its HEAD names: `path` when given
+/// (it must be that network), else the shipped one or one registered on this machine
+/// (DefaultVAE.register). Networks are loaded once.
+public final class NetworkChoice {
+    public let path: String?
+    var loaded: [String: CausalVideoVAE] = [:]
+    var given: CausalVideoVAE?
+    public init(path: String?) { self.path = path }
+
+    public func network(for header: ClipHeader) throws -> CausalVideoVAE {
+        if let path {
+            let vae = try given ?? DefaultVAE.resolve(path)
+            given = vae
+            guard header.model.isEmpty || header.model == vae.config.id else {
+                throw LatentStreamError.badClip("clip \(header.clip)'s latents were made by the network \(header.model), but \(path) is \(vae.config.id)")
+            }
+            return vae
+        }
+        if let vae = loaded[header.model] { return vae }
+        if header.model.isEmpty {
+            let vae = try DefaultVAE.resolve(nil)
+            loaded[""] = vae
+            return vae
+        }
+        guard let vae = try DefaultVAE.find(id: header.model) else {
+            let shipped = (try? DefaultVAE.resolve(nil))?.config.id ?? "none found"
+            throw LatentStreamError.badClip("clip \(header.clip)'s latents were made by the network \(header.model), which is neither the shipped one (\(shipped)) nor one used on this machine (\(DefaultVAE.registryDirectory() ?? "no cache directory")): choose it with --model")
+        }
+        loaded[header.model] = vae
+        return vae
     }
 }

@@ -12,22 +12,6 @@ import ReelStream
 import ReelVAE
 import ReelVideo
 
-/// The network for latent clips, loaded when the first one arrives.
-final class NetworkChoice {
-    let path: String?
-    var loaded: CausalVideoVAE?
-    init(path: String?) { self.path = path }
-
-    func network(for header: ClipHeader) throws -> CausalVideoVAE {
-        let vae = try loaded ?? DefaultVAE.resolve(path)
-        loaded = vae
-        guard header.model.isEmpty || header.model == vae.config.id else {
-            throw LatentStreamError.badClip("clip \(header.clip)'s latents were made by the network \(header.model), but this one is \(vae.config.id) (choose that network with --model)")
-        }
-        return vae
-    }
-}
-
 struct ReelDecode: ReelCommand {
     static let toolName = "reel-decode"
     static let configuration = CommandConfiguration(

@@ -120,6 +120,7 @@ struct ReelEncode: ReelCommand {
     /// input: either way LatentClipEncoder turns the pixel clips into latent clips.
     func encodeLatents(from source: PixelSource) throws {
         let vae = try DefaultVAE.resolve(model)
+        if let model { DefaultVAE.register(vae, weightsPath: model) }  // so that reel-decode finds it by the stream's id
         let writer = try StreamIO.output(tool: Self.toolName)
         let provenance = Provenance.current(tool: Self.toolName, model: vae.config.id)
         switch source {

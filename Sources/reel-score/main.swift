@@ -49,16 +49,8 @@ struct ReelScoreTool: ReelCommand {
     func execute() throws {
         if let k = best, k < 1 { throw ToolError.usage("--best \(k) must be at least 1") }
         if best != nil && json { throw ToolError.usage("--best writes a stream; --json prints a report: choose one") }
-        var loaded: CausalVideoVAE?
-        let path = model
-        let scorer = StreamScorer(scorer: ClipScorer(loop: loop), defaultPrompt: prompt) { header in
-            let vae = try loaded ?? DefaultVAE.resolve(path)
-            loaded = vae
-            guard header.model.isEmpty || header.model == vae.config.id else {
-                throw ScoreError.badClip("clip \(header.clip)'s latents were made by the network \(header.model), but this one is \(vae.config.id) (choose that network with --model)")
-            }
-            return vae
-        }
+        let choice = NetworkChoice(path: model)
+        let scorer = StreamScorer(scorer: ClipScorer(loop: loop), defaultPrompt: prompt, resolve: choice.network(for:))
         let writer = try best.map { _ in try StreamIO.output(tool: Self.toolName) }
         let reader = try openInput()
         let scores = try scorer.run(reader)

@@ -179,6 +179,7 @@ struct TrainVAE: ReelCommand {
         }
         if tty { FileHandle.standardError.write(Data("\n".utf8)) }
         if trainer.interrupted { Glibc.exit(128 + Interruption.signal) }
+        if let trained = try? CausalVideoVAE.load(weightsPath: out) { DefaultVAE.register(trained, weightsPath: out) }
         printError("reel-train: wrote \(out) and \(CausalVideoVAE.configPath(forWeights: out)); \(result)")
     }
 }

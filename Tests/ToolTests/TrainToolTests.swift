@@ -37,6 +37,31 @@ final class TrainToolTests: XCTestCase {
         }
     }
 
+    /// The README's example as written: a VAE trained here, used by reel-encode --model, is found
+    /// by reel-decode and reel-score from the id the stream names (the machine's model cache,
+    /// REEL_CACHE here), with no --model; a stream naming an unknown network says so.
+    func testAStreamNamingItsNetworkDecodesWithoutTheFlag() throws {
+        let r = try Tools.sh("""
+            export REEL_CACHE=$PWD/cache
+            reel-synth --seed 1 --frames 9 --count 4 --out data/ > /dev/null
+            reel-train vae --data data/ --no-real --steps 2 --frames 9 --min-frames 5 --crop 16 --base-channels 8 \
+              --deep-channels 8 --latent-channels 4 --checkpoint ck.safetensors --out my-vae.safetensors 2> train.log
+            reel-synth --seed 2 --frames 9 > clip.reel && reel-decode -o clip.mp4 < clip.reel
+            reel-encode --model my-vae.safetensors clip.mp4 | tee lat.reel | reel-decode -o back.mp4
+            reel-score < lat.reel > /dev/null && echo scored
+            ls cache/models
+            set +e
+            REEL_CACHE=$PWD/elsewhere reel-decode -o none.mp4 < lat.reel; echo "status $?"
+            """, cwd: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("back.mp4").path), r.stderr)
+        XCTAssertTrue(r.out.contains("scored"), r.out + r.stderr)
+        XCTAssertTrue(r.out.contains(".safetensors") && r.out.contains(".json"), "the cache links the weights and config: \(r.out)")
+        XCTAssertTrue(r.out.contains("status 65"), r.out)
+        XCTAssertTrue(r.stderr.contains("neither the shipped one") && r.stderr.contains("choose it with --model"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("none.mp4").path))
+    }
+
     func testInitRefusesAnotherArchitecture() throws {
         let r = try Tools.sh("""
             reel-synth --seed 2 --frames 1 --count 4 --out data > /dev/null
