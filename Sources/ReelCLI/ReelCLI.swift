@@ -207,6 +207,20 @@ public enum StreamIO {
         return StreamReader(fileDescriptor: 0)
     }
 
+    /// A reader on the file `path`, or on standard input when it is nil or "-" (see `input(tool:)`).
+    public static func input(tool: String, path: String?) throws -> StreamReader {
+        guard let path, path != "-" else { return try input(tool: tool) }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw ToolError.noInput("cannot open \(path): \(String(cString: strerror(errno)))") }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw ToolError.noInput("\(path) is a directory: expected a reel stream file")
+        }
+        enlargePipe(fd)
+        return StreamReader(fileDescriptor: fd, name: path)
+    }
+
     /// A writer on standard output. Refuses a terminal, as gzip does.
     public static func output(tool: String) throws -> StreamWriter {
         if isatty(1) != 0 {

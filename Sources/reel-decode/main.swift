@@ -20,6 +20,9 @@ struct ReelDecode: ReelCommand {
         discussion: "Latent frames are decoded by the network that made them (the shipped VAE, or --model). The output is written whole or not at all.",
         version: reelVersion)
 
+    @Argument(help: ArgumentHelp("The reel stream to read (default: standard input; - too).", valueName: "file"))
+    var input: String?
+
     @Option(name: [.short, .long], help: ArgumentHelp("Output: file.png, out_%04d.png, a directory, .mp4, .webm or .gif.", valueName: "output"))
     var output: String
 
@@ -44,7 +47,7 @@ struct ReelDecode: ReelCommand {
             }
             chosen = d
         }
-        let reader = try StreamIO.input(tool: Self.toolName)
+        let reader = try StreamIO.input(tool: Self.toolName, path: input)
         var request = PixelDecodeRequest(output: output, format: chosen, clip: clip, quality: quality,
                                          provenance: Provenance.current(tool: Self.toolName).json)
         if isatty(2) != 0 {

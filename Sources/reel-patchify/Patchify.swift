@@ -20,6 +20,9 @@ struct Patchify: ReelCommand {
             """,
         version: reelVersion)
 
+    @Argument(help: ArgumentHelp("The reel stream to read (default: standard input; - too).", valueName: "file"))
+    var input: String?
+
     @Option(name: .long, help: ArgumentHelp("Patch size in frames x rows x columns, each 1 to 64.", valueName: "PTxPHxPW"))
     var patch: String = PatchSize.standard.description
 
@@ -27,7 +30,7 @@ struct Patchify: ReelCommand {
         guard let size = PatchSize(parsing: patch) else {
             throw ToolError.usage("--patch \"\(patch)\" is not a patch size: expected PTxPHxPW with each 1 to \(ReelFormat.maxPatch), e.g. 1x2x2")
         }
-        let reader = try StreamIO.input(tool: Self.toolName)
+        let reader = try StreamIO.input(tool: Self.toolName, path: input)
         let writer = try StreamIO.output(tool: Self.toolName)
         do {
             try SpacetimePatcher(patch: size).patchifyStream(from: reader, to: writer,

@@ -18,8 +18,11 @@ struct Unpatchify: ReelCommand {
             """,
         version: reelVersion)
 
+    @Argument(help: ArgumentHelp("The reel stream to read (default: standard input; - too).", valueName: "file"))
+    var input: String?
+
     func execute() throws {
-        let reader = try StreamIO.input(tool: Self.toolName)
+        let reader = try StreamIO.input(tool: Self.toolName, path: input)
         let writer = try StreamIO.output(tool: Self.toolName)
         do {
             try SpacetimePatcher.unpatchifyStream(from: reader, to: writer,
