@@ -10,7 +10,7 @@
 //   engine           ReelNumerics    tensors, autograd, ops and generic layers
 //                    ReelSafetensors, ReelOptim (AdamW, checkpoints)
 //   media            ReelImage (libpng, resizing), ReelVideo (FFmpeg)
-//   world            ReelWorld       the captioned shapes world (WORLD.md)
+//   world            ReelWorld       the captioned shapes world (reel-world(7))
 //   text             ReelText        WordPiece tokenizer, MiniLM encoder, prompt expansion
 //   models           ReelVAE         the causal video VAE (network, weights, streaming, training, data)
 //                    ReelDiT         the diffusion transformer (network, weights, sampler)

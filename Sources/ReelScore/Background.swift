@@ -9,7 +9,7 @@
 // distance to the background is its distance to its row's segment. The clip's
 // background is the one whose segments lie nearest the pixels, each pixel's
 // distance (see fitDistance) capped at `distanceCap` so that objects (at least 80 from the
-// background by WORLD.md's colour rule) weigh the same whatever their colour.
+// background by reel-world(7)'s colour rule) weigh the same whatever their colour.
 
 import ReelWorld
 

@@ -1,5 +1,5 @@
 // The motion class of one track, from its centre and size over time
-// (WORLD.md's kinematics; see reel-score(1), MOTION CLASSES).
+// (reel-world(7)'s kinematics; see reel-score(1), MOTION CLASSES).
 //
 // Positions are taken after the camera's shift is removed. In frames t of the
 // measured set (see ObjectTrack.measured), with the travel threshold

@@ -2,7 +2,7 @@
 // "Named Colors": the X11 names, 148 with the grey/gray spellings), with
 // their sRGB values, for colour words the vocabulary does not know
 // ("maroon", "teal", "olive"). A named colour is read as the world's object
-// colour nearest to it (Euclidean RGB distance, the measure WORLD.md uses),
+// colour nearest to it (Euclidean RGB distance, the measure reel-world(7) uses),
 // except that a colour without hue (a grey: its channels within 24 of each
 // other, "silver", "gainsboro", "dimgray") is read as white or black,
 // whichever is nearer, since no hue of the palette is in it.

@@ -1,7 +1,7 @@
 // Reading a short prompt into the shapes-world attributes it names.
 //
 // Words and phrases map to attributes through ReelWorld's vocabulary
-// (`Vocabulary.table`: WORLD.md's words and their synonyms, longest phrase
+// (`Vocabulary.table`: reel-world(7)'s words and their synonyms, longest phrase
 // first) and this file's few extra phrases (`extraPhrases`). Before phrase
 // matching every word the vocabulary does not know is resolved:
 //   - a hyphenated compound is split and its parts looked up: a compound with

@@ -1,7 +1,7 @@
 // Mapping words outside the shapes world's vocabulary onto it, with the
 // sentence encoder reel already runs (all-MiniLM-L6-v2): an unknown word or
 // phrase is embedded and compared (cosine of pooled embeddings) with every
-// word and phrase of the vocabulary (WORLD.md's words and their synonyms,
+// word and phrase of the vocabulary (reel-world(7)'s words and their synonyms,
 // plus the parser's motion verbs), and with a few anchor words that name
 // nothing in the world ("cat", "music"), so that a word about something
 // else finds its own kind rather than the nearest colour. The nearest entry

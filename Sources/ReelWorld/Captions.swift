@@ -41,7 +41,7 @@ public enum Captions {
     }
 
     /// The detailed caption: a sentence per object (back to front), the
-    /// background, the camera. Names every attribute with its WORLD.md word;
+    /// background, the camera. Names every attribute with its reel-world(7) word;
     /// a single frame (an image) has no motion, speed or camera words.
     public static func detailed(_ scene: Scene) -> String {
         let image = scene.frames == 1

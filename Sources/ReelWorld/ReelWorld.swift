@@ -1,7 +1,7 @@
-// ReelWorld: the captioned shapes world (WORLD.md), the default model's
+// ReelWorld: the captioned shapes world (reel-world(7)), the default model's
 // training domain. One module: vocabulary, scene sampling, captions, rendering.
 //
-// Vocabulary (Vocabulary.swift) — enums whose raw values are WORLD.md's words:
+// Vocabulary (Vocabulary.swift) — enums whose raw values are reel-world(7)'s words:
 //   Background (black white gray navy sand sky sunset night checker stripes; .kind gives colours),
 //   Shape (ball square triangle star; .synonyms), ObjectColor (.rgb), ObjectSize (.fraction),
 //   Motion ("still", "moves left", ..., "bounces", "circles", "grows", "shrinks", "spins"; .phrases),

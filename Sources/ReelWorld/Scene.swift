@@ -1,4 +1,4 @@
-// The scene: the structured ground truth of one clip (WORLD.md, "Captions").
+// The scene: the structured ground truth of one clip (reel-world(7), "Captions").
 // The renderer is a pure function of a Scene, so the JSON written beside a
 // clip is enough to draw it again.
 
@@ -31,7 +31,7 @@ public struct Point: Hashable, Codable, Sendable {
 public struct SceneObject: Codable, Sendable, Equatable {
     public var shape: Shape
     public var color: ObjectColor
-    /// The colour's sRGB value (WORLD.md's table), repeated for readers of the JSON.
+    /// The colour's sRGB value (reel-world(7)'s table), repeated for readers of the JSON.
     public var rgb: RGB
     public var size: ObjectSize
     public var motion: Motion

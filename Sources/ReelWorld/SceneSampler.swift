@@ -38,7 +38,7 @@ public struct SceneConstraints: Sendable, Equatable, Hashable {
     /// Exact number of objects (1-3), or nil to sample it (at least objects.count).
     public var objectCount: Int?
     public var objects: [ObjectConstraints]
-    /// Keep a pinned colour on a pinned background even when WORLD.md's
+    /// Keep a pinned colour on a pinned background even when reel-world(7)'s
     /// colour rule excludes the pair (reel-prompt-expand honours what a user
     /// asked for, with a warning); training data never sets it.
     public var allowsColorsNearBackground = false
@@ -74,7 +74,7 @@ public enum SceneSampler {
 
     /// A scene drawn from the training distribution given `constraints`.
     /// Throws when the canvas or frame count is invalid or the constraints
-    /// contradict WORLD.md (a colour too close to the background, a speed on a
+    /// contradict reel-world(7) (a colour too close to the background, a speed on a
     /// still object, more than three objects).
     public static func sample<G: RandomNumberGenerator>(
         width: Int, height: Int, frames: Int,

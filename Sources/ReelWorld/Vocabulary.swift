@@ -1,5 +1,5 @@
-// The shapes world's vocabulary (WORLD.md): every word a caption, a prompt or a
-// score may use, as enums whose raw values are exactly WORLD.md's words.
+// The shapes world's vocabulary (reel-world(7)): every word a caption, a prompt or a
+// score may use, as enums whose raw values are exactly reel-world(7)'s words.
 
 /// An sRGB colour, 0-255 per channel.
 public struct RGB: Hashable, Codable, Sendable, CustomStringConvertible {
@@ -13,7 +13,7 @@ public struct RGB: Hashable, Codable, Sendable, CustomStringConvertible {
         self.b = b
     }
 
-    /// Euclidean distance in RGB, the measure WORLD.md's colour rule uses.
+    /// Euclidean distance in RGB, the measure reel-world(7)'s colour rule uses.
     public func distance(to other: RGB) -> Double {
         let dr = Double(r) - Double(other.r)
         let dg = Double(g) - Double(other.g)
@@ -116,7 +116,7 @@ public enum Background: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// WORLD.md's colour rule: an object colour is allowed on this background
+    /// reel-world(7)'s colour rule: an object colour is allowed on this background
     /// when it is at least 80 away from the background's nearest colour.
     public func allows(_ color: ObjectColor) -> Bool {
         distance(to: color.rgb) >= minimumColorDistance
@@ -157,7 +157,7 @@ public enum Background: String, CaseIterable, Codable, Sendable {
 public enum Shape: String, CaseIterable, Codable, Sendable {
     case ball, square, triangle, star
 
-    /// Other words people use for the shape (WORLD.md lists circle, sphere, box, cube, block).
+    /// Other words people use for the shape (reel-world(7) lists circle, sphere, box, cube, block).
     public var synonyms: [String] {
         switch self {
         case .ball: return ["circle", "sphere", "orb", "dot", "disc", "disk"]
@@ -167,7 +167,7 @@ public enum Shape: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// Synonyms a short prompt may use in place of the word (WORLD.md's own list).
+    /// Synonyms a short prompt may use in place of the word (reel-world(7)'s own list).
     public var promptSynonyms: [String] {
         switch self {
         case .ball: return ["circle", "sphere"]
@@ -291,7 +291,7 @@ public enum Motion: String, CaseIterable, Codable, Sendable {
 public enum Speed: String, CaseIterable, Codable, Sendable {
     case slowly, quickly
 
-    /// Speed along the axis of motion, in canvas extents per second (WORLD.md):
+    /// Speed along the axis of motion, in canvas extents per second (reel-world(7)):
     /// widths for left/right and circles, heights for up/down and bounces. The
     /// same number is used as turns per second for spins and as nominal sizes
     /// per second for grows and shrinks.

@@ -1,4 +1,4 @@
-// reel-synth: render captioned clips of the shapes world (WORLD.md), as a
+// reel-synth: render captioned clips of the shapes world (reel-world(7)), as a
 // reel(5) stream on stdout or as a dataset directory.
 
 #if canImport(Glibc)
@@ -11,7 +11,7 @@ import ReelCLI
 import ReelStream
 import ReelWorld
 
-/// Enum options accept WORLD.md's words and their synonyms (--shape sphere is --shape ball).
+/// Enum options accept reel-world(7)'s words and their synonyms (--shape sphere is --shape ball).
 protocol VocabularyOption: ExpressibleByArgument, CaseIterable, RawRepresentable where RawValue == String {
     static func from(_ term: Term) -> Self?
 }
@@ -64,7 +64,7 @@ struct ReelSynth: ReelCommand {
     static let toolName = "reel-synth"
     static let configuration = CommandConfiguration(
         commandName: "reel-synth",
-        abstract: "Render captioned clips of the shapes world (WORLD.md).",
+        abstract: "Render captioned clips of the shapes world (reel-world(7)).",
         discussion: """
         Clip i is a function of the seed and i alone. Without a directory, writes a \
         reel(5) stream on standard output: per clip HEAD, the short prompt and the detailed \

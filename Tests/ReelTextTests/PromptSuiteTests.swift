@@ -32,7 +32,7 @@ final class PromptSuiteTests: XCTestCase {
         return out
     }
 
-    /// The value an object has for `attr`, as WORLD.md words.
+    /// The value an object has for `attr`, as reel-world(7) words.
     static func value(_ o: SceneObject, _ attr: String) -> String? {
         switch attr {
         case "shape": return o.shape.rawValue

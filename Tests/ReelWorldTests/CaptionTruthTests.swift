@@ -1,7 +1,7 @@
 import XCTest
 @testable import ReelWorld
 
-/// reel-synth's captions against its ground truth (WORLD.md, "Motion": what a
+/// reel-synth's captions against its ground truth (reel-world(7), "Motion": what a
 /// caption says, the frames show), at every aspect ratio and frame count.
 final class CaptionTruthTests: XCTestCase {
     static let sizes = [(64, 64), (112, 64), (64, 112)]
@@ -157,7 +157,7 @@ final class CaptionTruthTests: XCTestCase {
         let share = Double(all.0) / Double(max(1, all.1)), quickShare = Double(quick.0) / Double(max(1, quick.1))
         print("captioned direction holds over the first half: \(all.0)/\(all.1) = \(share) (quick \(quick.0)/\(quick.1) = \(quickShare))")
         XCTAssertGreaterThan(all.1, 30)
-        // Before the revised WORLD.md: 0.49 (quick 0.27). What is left is a
+        // Before the revised world (reel-world(7)): 0.49 (quick 0.27). What is left is a
         // bounce the speed makes unavoidable (testGroundTruthFollowsTheCaption).
         XCTAssertGreaterThan(share, 0.97)
         XCTAssertGreaterThan(quickShare, 0.95)

@@ -2,7 +2,7 @@ import XCTest
 @testable import ReelWorld
 
 final class VocabularyTests: XCTestCase {
-    /// WORLD.md's words and colours, copied from the page: the enums must match them exactly.
+    /// reel-world(7)'s words and colours, copied from the page: the enums must match them exactly.
     func testWordsAndColoursMatchWorldMD() {
         XCTAssertEqual(Background.allCases.map(\.rawValue),
                        ["black", "white", "gray", "navy", "sand", "sky", "sunset", "night", "checker", "stripes"])
