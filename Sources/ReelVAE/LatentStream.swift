@@ -73,7 +73,7 @@ public final class LatentClipEncoder {
     public func run(_ reader: StreamReader, to writer: StreamWriter) throws {
         var state = StreamState()
         while let record = try reader.next() {
-            let decoded = try state.decode(record, index: reader.recordIndex - 1)
+            let decoded = try state.decode(record, index: reader.recordIndex)
             switch decoded {
             case .header(let h) where h.kind == .pixels:
                 guard h.channels == 3 || h.channels == 1, h.dtype == .u8 || h.dtype == .u16 else {
@@ -179,7 +179,7 @@ public final class LatentClipDecoder {
     public func run(_ reader: StreamReader, to writer: StreamWriter) throws {
         var state = StreamState()
         while let record = try reader.next() {
-            switch try state.decode(record, index: reader.recordIndex - 1) {
+            switch try state.decode(record, index: reader.recordIndex) {
             case .header(let h) where h.kind == .latents && decodes(h):
                 let model = try resolve(h)
                 let c = model.config

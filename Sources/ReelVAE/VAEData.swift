@@ -88,7 +88,7 @@ public enum VAEData {
         var clips: [UInt32: PixelClip] = [:]
         var order: [UInt32] = []
         while let r = try reader.next() {
-            switch try state.decode(r, index: reader.recordIndex - 1) {
+            switch try state.decode(r, index: reader.recordIndex) {
             case .header(let h):
                 guard h.kind == .pixels, h.dtype == .u8, h.channels == 3 else {
                     throw VAEError.badInput("\(name): clip \(h.clip) is not u8 RGB pixels (\(h.kind), \(h.dtype), \(h.channels) channels)")
