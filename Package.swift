@@ -4,6 +4,7 @@
 // Targets are declared by layer, bottom up; a target depends only on layers below it, and a
 // tool links only what it uses:
 //   C shims          CReelChecksum, CPNG (libpng), CFFmpeg, COpenBLAS (dlopen), ReelKernels
+//   system           ReelSystem      error kinds (the one route from an error to an exit status)
 //   format           ReelStream      the reel(5) stream: records, reader, writer, two-stage pipe
 //                    ReelPatch       spacetime patches of a stream
 //                    ReelCanvas      canvases of latent frames built from clips (blends, loops)
@@ -17,7 +18,7 @@
 //   model training   ReelDiTTraining the DiT's data and training loop
 //   scoring          ReelScore       prompt adherence and temporal quality of clips
 //   tool support     ReelCLI         exit codes, errors, atomic output files, option groups
-//                    ReelMediaCLI, ReelInspect
+//                    ReelInspect
 //   tools            reel-*          one executable each, with a man page in man/man1
 //   benchmarks       bench-*         `make bench`, never part of the tests
 //   tests            ReelTestSupport and one test target per library; ToolTests for the tools
@@ -66,35 +67,40 @@ let package = Package(
         .target(name: "COpenBLAS", cSettings: engineKernelCFlags, linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "ReelKernels", cSettings: engineKernelCFlags, linkerSettings: [.linkedLibrary("m")]),
 
+        // MARK: - System
+
+        // What kind of thing went wrong, said by every library's errors; ReelCLI maps kinds to statuses.
+        .target(name: "ReelSystem"),
+
         // MARK: - Stream format
 
-        .target(name: "ReelStream", dependencies: ["CReelChecksum"]),
-        .target(name: "ReelPatch", dependencies: ["ReelStream"], swiftSettings: uncheckedInRelease),
+        .target(name: "ReelStream", dependencies: ["CReelChecksum", "ReelSystem"]),
+        .target(name: "ReelPatch", dependencies: ["ReelStream", "ReelSystem"], swiftSettings: uncheckedInRelease),
         // Canvases of latent frames built from clips (reel-blend, reel-loop).
-        .target(name: "ReelCanvas", dependencies: ["ReelStream"]),
+        .target(name: "ReelCanvas", dependencies: ["ReelStream", "ReelSystem"]),
 
         // MARK: - Engine: numerics, safetensors, optimizers
 
         .target(name: "ReelNumerics", dependencies: ["COpenBLAS", "ReelKernels"], swiftSettings: hotLoops),
-        .target(name: "ReelSafetensors"),
+        .target(name: "ReelSafetensors", dependencies: ["ReelSystem"]),
         // The AdamW update loop runs over every parameter each step.
-        .target(name: "ReelOptim", dependencies: ["ReelSafetensors"], swiftSettings: hotLoops),
+        .target(name: "ReelOptim", dependencies: ["ReelSafetensors", "ReelSystem"], swiftSettings: hotLoops),
 
         // MARK: - Media: PNG, video
 
         // ReelImage links libpng only (reel-inspect uses it); FFmpeg stays in ReelVideo and the tools.
         // ReelVideo also holds the media <-> pixel-stream logic of reel-encode and reel-decode.
-        .target(name: "ReelImage", dependencies: ["CPNG"], swiftSettings: hotLoops),
+        .target(name: "ReelImage", dependencies: ["CPNG", "ReelSystem"], swiftSettings: hotLoops),
         .target(name: "ReelVideo", dependencies: ["CFFmpeg", "ReelImage", "ReelStream"], swiftSettings: hotLoops),
 
         // MARK: - Shapes world
 
         // Rendering thousands of clips is a hot loop.
-        .target(name: "ReelWorld", dependencies: ["ReelStream"], swiftSettings: hotLoops),
+        .target(name: "ReelWorld", dependencies: ["ReelStream", "ReelSystem"], swiftSettings: hotLoops),
 
         // MARK: - Text: tokenizer, encoder, prompt expansion
 
-        .target(name: "ReelText", dependencies: ["ReelNumerics", "ReelSafetensors", "ReelWorld", "ReelStream"],
+        .target(name: "ReelText", dependencies: ["ReelNumerics", "ReelSafetensors", "ReelWorld", "ReelStream", "ReelSystem"],
                 swiftSettings: hotLoops),
 
         // MARK: - Models
@@ -102,11 +108,11 @@ let package = Package(
         // The video compression network. Its shipped default model is a resource
         // (reel_ReelVAE.resources next to the tools).
         .target(name: "ReelVAE", dependencies: ["ReelNumerics", "ReelOptim", "ReelSafetensors", "ReelStream",
-                                                "ReelImage", "ReelVideo"],
+                                                "ReelImage", "ReelVideo", "ReelSystem"],
                 resources: [.copy("Resources/vae-default.safetensors"), .copy("Resources/vae-default.json")],
                 swiftSettings: hotLoops),
         // The diffusion transformer: model, blocks, sampler; its shipped default model is a resource.
-        .target(name: "ReelDiT", dependencies: ["ReelNumerics", "ReelSafetensors", "ReelStream", "ReelPatch"],
+        .target(name: "ReelDiT", dependencies: ["ReelNumerics", "ReelSafetensors", "ReelStream", "ReelPatch", "ReelSystem"],
                 resources: [.copy("Resources/dit-default.safetensors"), .copy("Resources/dit-default.json"),
                             .copy("Resources/latent-preview.json")],
                 swiftSettings: hotLoops),
@@ -122,15 +128,14 @@ let package = Package(
 
         // Prompt adherence and temporal quality of clips in the shapes world (latent clips decoded
         // with ReelVAE). Segmentation loops run per pixel of every frame.
-        .target(name: "ReelScore", dependencies: ["ReelWorld", "ReelText", "ReelStream", "ReelVAE"],
+        .target(name: "ReelScore", dependencies: ["ReelWorld", "ReelText", "ReelStream", "ReelVAE", "ReelSystem"],
                 swiftSettings: hotLoops),
 
         // MARK: - Tool support
 
-        .target(name: "ReelCLI", dependencies: ["ReelStream", argumentParser]),
+        .target(name: "ReelCLI", dependencies: ["ReelStream", "ReelSystem", argumentParser]),
         // The exit status of each media and VAE error, for reel-encode, reel-decode and reel-score.
-        .target(name: "ReelMediaCLI", dependencies: ["ReelCLI", "ReelImage", "ReelVAE"]),
-        .target(name: "ReelInspect", dependencies: ["ReelStream", "ReelCLI", "ReelImage"], swiftSettings: uncheckedInRelease),
+        .target(name: "ReelInspect", dependencies: ["ReelStream", "ReelImage", "ReelSystem"], swiftSettings: uncheckedInRelease),
 
         // MARK: - Tools
 
@@ -142,9 +147,9 @@ let package = Package(
                           linkerSettings: streamToolsStatic),
         // reel-encode and reel-decode use the VAE for latent frames.
         .executableTarget(name: "reel-encode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelVAE",
-                                                              "ReelCLI", "ReelMediaCLI", argumentParser]),
+                                                              "ReelCLI", argumentParser]),
         .executableTarget(name: "reel-decode", dependencies: ["ReelVideo", "ReelImage", "ReelStream", "ReelVAE",
-                                                              "ReelCLI", "ReelMediaCLI", argumentParser]),
+                                                              "ReelCLI", argumentParser]),
         .executableTarget(name: "reel-blend", dependencies: ["ReelCanvas", "ReelCLI", "ReelStream", argumentParser],
                           linkerSettings: streamToolsStatic),
         .executableTarget(name: "reel-extend", dependencies: ["ReelCanvas", "ReelCLI", "ReelStream", argumentParser],
@@ -158,7 +163,7 @@ let package = Package(
         .executableTarget(name: "reel-denoise", dependencies: ["ReelDiT", "ReelText", "ReelPatch", "ReelStream",
                                                                "ReelCLI", "ReelImage", argumentParser]),
         .executableTarget(name: "reel-score", dependencies: ["ReelScore", "ReelVAE", "ReelVideo", "ReelImage", "ReelStream",
-                                                             "ReelCLI", "ReelMediaCLI", argumentParser]),
+                                                             "ReelCLI", argumentParser]),
 
         // MARK: - Benchmarks (make bench; never part of the tests)
 
@@ -181,7 +186,7 @@ let package = Package(
         // through #filePath, so no resource bundle is needed.
         .target(name: "ReelTestSupport", path: "Sources/ReelTestSupport"),
         .testTarget(name: "ReelStreamTests", dependencies: ["ReelStream"], exclude: ["Fixtures"]),
-        .testTarget(name: "ReelFormatTests", dependencies: ["ReelStream", "ReelCLI"]),
+        .testTarget(name: "ReelFormatTests", dependencies: ["ReelStream", "ReelCLI", "ReelSystem"]),
         .testTarget(name: "ReelCanvasTests", dependencies: ["ReelCanvas", "ReelStream"]),
         .testTarget(name: "ReelPatchTests", dependencies: ["ReelPatch", "ReelStream", "ReelTestSupport",
                                                            "reel-patchify", "reel-unpatchify"]),

@@ -4,6 +4,7 @@
 // A tool is a `ReelCommand`: parse (swift-argument-parser), then `execute()`.
 // Errors thrown from `execute()` are printed as `reel-<tool>: <message>` and
 // mapped to an exit status; a closed downstream pipe ends the tool quietly.
+import ReelSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -27,8 +28,9 @@ public enum ExitStatus {
     public static let ioError: Int32 = 74
 }
 
-/// An error a tool reports to the person running it.
-public enum ToolError: Error, CustomStringConvertible {
+/// An error a tool itself reports to the person running it (the libraries' errors carry their
+/// own kinds: see ReelSystem's `ReelError`).
+public enum ToolError: ReelError {
     case usage(String)
     case data(String)
     case noInput(String)
@@ -40,46 +42,47 @@ public enum ToolError: Error, CustomStringConvertible {
         case let .usage(m), let .data(m), let .noInput(m), let .io(m), let .software(m): m
         }
     }
-    public var status: Int32 {
+    public var kind: ErrorKind {
         switch self {
-        case .usage: ExitStatus.usage
-        case .data: ExitStatus.dataError
-        case .noInput: ExitStatus.noInput
-        case .io: ExitStatus.ioError
-        case .software: ExitStatus.software
+        case .usage: .usage
+        case .data: .badData
+        case .noInput: .missingInput
+        case .io: .io
+        case .software: .software
+        }
+    }
+    public var status: Int32 { ExitStatus.of(kind) }
+}
+
+extension ExitStatus {
+    /// The one place an error's kind becomes an exit status.
+    public static func of(_ kind: ErrorKind) -> Int32 {
+        switch kind {
+        case .usage: usage
+        case .badData: dataError
+        case .missingInput: noInput
+        case .io: ioError
+        case .software: software
+        case .closedPipe: ok
         }
     }
 }
 
-/// Errors from other layers that know their own exit status and message.
-public protocol ReportableError: Error, CustomStringConvertible {
-    var exitStatus: Int32 { get }
-}
-
-/// Prints `tool: message` on stderr and returns the exit status for `error`.
+/// Prints `tool: message` on stderr and returns the exit status for `error`: its kind's, or 70
+/// for an error that has none (a defect: every library error says its kind). A closed downstream
+/// pipe ends the tool quietly.
 public func report(_ error: Error, tool: String) -> Int32 {
-    let status: Int32
-    let message: String
     switch error {
-    case StreamError.brokenPipe:
-        return ExitStatus.ok
-    case let e as StreamError:
-        if case .io = e { status = ExitStatus.ioError } else { status = ExitStatus.dataError }
-        message = e.description
-    case let e as ToolError:
-        status = e.status
-        message = e.description
-    case let e as ReportableError:
-        status = e.exitStatus
-        message = e.description
+    case let e as ReelError:
+        if e.kind == .closedPipe { return ExitStatus.ok }
+        printError("\(tool): \(e.description)")
+        return ExitStatus.of(e.kind)
     case let e as ExitCode:
         return e.rawValue
     default:
-        status = ExitStatus.software
-        message = String(describing: error)
+        printError("\(tool): \(String(describing: error))")
+        return ExitStatus.software
     }
-    printError("\(tool): \(message)")
-    return status
 }
 
 /// Writes a line to stderr, unbuffered.
@@ -243,69 +246,6 @@ public enum StreamIO {
         }
         #endif
     }
-}
-
-/// A file that appears under its name whole or not at all: written to a
-/// temporary file in the same directory, renamed on `commit()`, removed if
-/// never committed.
-public final class AtomicFile {
-    public let path: String
-    public let temporaryPath: String
-    public private(set) var fileDescriptor: Int32
-    private var committed = false
-
-    public init(path: String) throws {
-        self.path = path
-        let dir: String
-        let base: String
-        if let slash = path.lastIndex(of: "/") {
-            dir = String(path[..<slash]).isEmpty ? "/" : String(path[..<slash])
-            base = String(path[path.index(after: slash)...])
-        } else {
-            dir = "."
-            base = path
-        }
-        guard !base.isEmpty else { throw ToolError.usage("output path \"\(path)\" names a directory, expected a file") }
-        var template = Array("\(dir)/.\(base).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            let e = errno
-            if e == ENOENT { throw ToolError.noInput("cannot write \(path): directory \(dir) does not exist") }
-            throw ToolError.io("cannot write \(path): \(String(cString: strerror(e)))")
-        }
-        fchmod(fd, 0o644)
-        fileDescriptor = fd
-        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    }
-
-    /// Closes and renames the temporary file to `path`.
-    public func commit() throws {
-        guard !committed else { return }
-        if fileDescriptor >= 0 {
-            if close(fileDescriptor) != 0 {
-                let e = errno
-                unlink(temporaryPath)
-                throw ToolError.io("cannot write \(path): \(String(cString: strerror(e)))")
-            }
-            fileDescriptor = -1
-        }
-        if rename(temporaryPath, path) != 0 {
-            let e = errno
-            unlink(temporaryPath)
-            throw ToolError.io("cannot write \(path): \(String(cString: strerror(e)))")
-        }
-        committed = true
-    }
-
-    /// Removes the temporary file; the destination is left as it was.
-    public func abandon() {
-        guard !committed else { return }
-        if fileDescriptor >= 0 { close(fileDescriptor); fileDescriptor = -1 }
-        unlink(temporaryPath)
-        committed = true
-    }
-
-    deinit { abandon() }
 }
 
 extension Provenance {

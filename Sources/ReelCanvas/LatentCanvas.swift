@@ -4,6 +4,7 @@
 // keeps it loosely), text segments over its video frames, and `source-frames`, the video
 // frames a decoder gives back.
 
+import ReelSystem
 import ReelStream
 
 #if canImport(Glibc)
@@ -24,9 +25,11 @@ public enum CanvasError: Error, CustomStringConvertible, Equatable {
         switch self { case .usage(let m), .badInput(let m), .cannotOpen(let m): m }
     }
 
-    /// The sysexits status a tool exits with (tools declare the conformance to ReelCLI's ReportableError).
-    public var exitStatus: Int32 {
-        switch self { case .usage: 64; case .badInput: 65; case .cannotOpen: 66 }
+}
+
+extension CanvasError: ReelError {
+    public var kind: ErrorKind {
+        switch self { case .usage: .usage; case .badInput: .badData; case .cannotOpen: .missingInput }
     }
 }
 

@@ -1,5 +1,6 @@
 // The diffusion transformer's configuration: the JSON file beside its weights.
 
+import ReelSystem
 import Foundation
 
 /// Sizes and conventions of a DiffusionTransformer. Stored as JSON beside the
@@ -129,6 +130,17 @@ public enum DiTError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badConfig(let s), .badWeights(let s), .cannotOpen(let s), .badInput(let s), .unsupported(let s): return s
+        }
+    }
+}
+
+extension DiTError: ReelError {
+    /// A missing model 66, a request the model cannot serve 64, bad data 65.
+    public var kind: ErrorKind {
+        switch self {
+        case .cannotOpen: .missingInput
+        case .unsupported: .usage
+        case .badConfig, .badWeights, .badInput: .badData
         }
     }
 }

@@ -33,7 +33,15 @@ public enum DiTData {
             log("reel-train: \(clips.count) clips of \(dir) from its latent cache")
             return clips
         }
-        let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".reel") }.sorted()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) else {
+            throw DiTError.cannotOpen("the dataset directory \(dir) does not exist (make one with reel-synth --out)")
+        }
+        guard isDirectory.boolValue else { throw DiTError.cannotOpen("--data \(dir) is not a directory") }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".reel") }.sorted() } catch {
+            throw DiTError.cannotOpen("cannot read the dataset directory \(dir): \(error.localizedDescription)")
+        }
         guard !names.isEmpty else { throw DiTError.badInput("the dataset directory \(dir) holds no clip-*.reel files (make one with reel-synth --out)") }
         var clips: [LatentClip] = []
         let start = Date()

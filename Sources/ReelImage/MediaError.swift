@@ -1,4 +1,5 @@
 // Typed errors of ReelImage and ReelVideo (one type, so tools map each case to one exit status). Each names the file, what is wrong and what was expected.
+import ReelSystem
 
 /// Why reading or writing an image or video failed.
 public enum MediaError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -23,6 +24,17 @@ public enum MediaError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooLarge(let p, let d): "\(p): too large: \(d)"
         case .writeFailed(let p, let r): "cannot write \(p): \(r)"
         case .invalidArgument(let m): m
+        }
+    }
+}
+
+extension MediaError: ReelError {
+    public var kind: ErrorKind {
+        switch self {
+        case .cannotOpen: .missingInput
+        case .malformed, .unsupported, .tooLarge: .badData
+        case .writeFailed: .io
+        case .invalidArgument: .usage
         }
     }
 }

@@ -1,12 +1,12 @@
 // .npy files (format version 1.0) written as a stream goes: the data is
 // appended as it arrives and the header, whose shape is known only at the end,
 // is written last into room kept for it. The file appears atomically.
+import ReelSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ReelCLI
 import ReelStream
 
 /// One .npy file being written: C order, little-endian, the leading dimension
@@ -63,7 +63,7 @@ final class NpyFile {
             let n = Glibc.write(file.fileDescriptor, b.baseAddress! + off, b.count - off)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ToolError.io("cannot write \(path): \(String(cString: strerror(errno)))")
+                throw InspectError("cannot write \(path): \(String(cString: strerror(errno)))", kind: .io)
             }
             off += n
         }
@@ -73,7 +73,7 @@ final class NpyFile {
     func commit() throws {
         let h = NpyFile.header(descr: descr, shape: [rows] + rowShape)
         let n = h.withUnsafeBytes { pwrite(file.fileDescriptor, $0.baseAddress!, $0.count, 0) }
-        guard n == h.count else { throw ToolError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard n == h.count else { throw InspectError("cannot write \(path): \(String(cString: strerror(errno)))", kind: .io) }
         try file.commit()
     }
 }

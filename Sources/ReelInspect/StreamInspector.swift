@@ -2,14 +2,16 @@
 // (the reader checks structure and checksums; StreamState checks each record
 // against its clip; here frame order, frame counts, token coverage, text
 // references and prov JSON), list the records, and summarize each clip.
-import ReelCLI
+import ReelSystem
 import ReelImage
 import ReelStream
 
 /// What the stream is wrong about, beyond what the reader and StreamState check.
-public struct InspectError: Error, Equatable, CustomStringConvertible {
+public struct InspectError: ReelError, Equatable {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// Bad data, unless writing an output (--npy, --png) failed.
+    public let kind: ErrorKind
+    public init(_ description: String, kind: ErrorKind = .badData) { self.description = description; self.kind = kind }
 }
 
 public struct InspectOptions: Sendable {
@@ -117,7 +119,7 @@ public final class StreamInspector {
             return s.count > 0 ? (s.min, s.max) : (0, 1)
         }
         guard let image else { throw InspectError("--png: the stream has no frames or tokens to show") }
-        do { try PNGCodec.write(image, to: path) } catch let e as MediaError { throw ToolError.io(e.description) }
+        do { try PNGCodec.write(image, to: path) } catch let e as MediaError { throw InspectError(e.description, kind: .io) }
     }
 
     func clip(_ id: UInt32) -> ClipSummary {

@@ -22,6 +22,7 @@
 // Parameters are matched by name and element count; every step function
 // checks the list it is given against the one it was created with and
 // throws `OptimizerError` on a mismatch. Steps allocate nothing.
+import ReelSystem
 
 /// A named parameter as two equally long Float buffers: its value and its
 /// gradient. The buffers are borrowed: whoever made the ParameterRef keeps
@@ -158,5 +159,14 @@ final class SlotBuffers {
 
     subscript(i: Int) -> UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(rebasing: storage[offsets[i]..<(offsets[i] + counts[i])])
+    }
+}
+
+extension OptimizerError: ReelError {
+    public var kind: ErrorKind {
+        switch self {
+        case .invalidConfiguration: .usage
+        default: .badData  // a checkpoint that does not fit the model
+        }
     }
 }

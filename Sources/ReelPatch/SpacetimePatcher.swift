@@ -6,6 +6,7 @@
 // Legend: T frames, C channels, H rows, W columns; pt × ph × pw the patch;
 // gt × gh × gw = (T/pt) × (H/ph) × (W/pw) the patch grid; D = C·pt·ph·pw.
 // Values within a token are ordered (c, dt, dy, dx), dx fastest.
+import ReelSystem
 import ReelStream
 
 /// A patch size in frames × rows × columns.
@@ -222,4 +223,8 @@ public struct SpacetimePatcher: Sendable {
             }
         }
     }
+}
+
+extension PatchError: ReelError {
+    public var kind: ErrorKind { .badData }
 }

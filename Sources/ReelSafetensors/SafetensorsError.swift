@@ -1,6 +1,7 @@
 /// Every way reading or writing a safetensors file can fail. Descriptions name
 /// the file part or tensor, the bad value and what was expected, e.g.
 /// `tensor "w": data_offsets [0, 4096] but shape [384, 384] of F32 needs 589824 bytes`.
+import ReelSystem
 public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertible {
     // The file itself.
     case cannotOpen(path: String, reason: String)
@@ -103,6 +104,16 @@ public enum SafetensorsError: Error, Equatable, Sendable, CustomStringConvertibl
             return "tensor \"\(tensor)\": BOOL element \(index) is byte \(byte), expected 0 or 1"
         case let .invalidTensorForWriting(tensor, reason):
             return "cannot write tensor \"\(tensor)\": \(reason)"
+        }
+    }
+}
+
+extension SafetensorsError: ReelError {
+    public var kind: ErrorKind {
+        switch self {
+        case .cannotOpen: .missingInput
+        case .ioFailure: .io
+        default: .badData
         }
     }
 }

@@ -2,6 +2,7 @@
 // Gray clips are replicated to three channels; u16 keeps its high byte; float
 // pixels (nominally 0-1) are scaled by 255, rounded and clamped.
 
+import ReelSystem
 import ReelStream
 
 public struct ClipPixels: Sendable {
@@ -88,5 +89,14 @@ extension ClipPixels {
             frames.append(planar)
         }
         self.init(width: scene.width, height: scene.height, frames: frames)
+    }
+}
+
+extension ScoreError: ReelError {
+    public var kind: ErrorKind {
+        switch self {
+        case .badClip: .badData
+        case .usage: .usage
+        }
     }
 }

@@ -1,3 +1,6 @@
+import ReelSystem
+
+
 /// Everything that can be wrong with a reel stream. Each description names the
 /// problem, the value found and what was expected; tools print it after their name.
 public enum StreamError: Error, CustomStringConvertible, Equatable {
@@ -91,4 +94,14 @@ import Darwin
 func errnoString(_ e: Int32) -> String {
     guard let s = strerror(e) else { return "error \(e)" }
     return String(cString: s)
+}
+
+extension StreamError: ReelError {
+    public var kind: ErrorKind {
+        switch self {
+        case .io: .io
+        case .brokenPipe: .closedPipe
+        default: .badData
+        }
+    }
 }

@@ -16,6 +16,7 @@
 //     80) is kept, with a warning, never refused;
 //   - a prompt that names nothing recognizable still gets a scene, drawn from
 //     the training distribution.
+import ReelSystem
 import ReelWorld
 
 /// Why a prompt cannot be expanded.
@@ -191,4 +192,9 @@ public struct PromptExpander: Sendable {
         if c.objectCount == nil { lines.append("filled in, object count: \(scene.objects.count)") }
         return lines
     }
+}
+
+extension PromptExpansionError: ReelError {
+    /// A prompt the world cannot show is bad data (the prompt is the tool's input).
+    public var kind: ErrorKind { .badData }
 }

@@ -1,6 +1,7 @@
 // Errors of the text stack: finding and loading the model, tokenizing,
 // encoding, expanding prompts. Each message says what is wrong, the bad value
 // and what was expected; tools print them after their name.
+import ReelSystem
 
 public enum TextError: Error, Equatable, CustomStringConvertible, Sendable {
     /// No model directory was found; `searched` lists where we looked.
@@ -27,6 +28,16 @@ public enum TextError: Error, Equatable, CustomStringConvertible, Sendable {
             return "bad text model file \(path): \(reason)"
         case .badArgument(let message):
             return message
+        }
+    }
+}
+
+extension TextError: ReelError {
+    public var kind: ErrorKind {
+        switch self {
+        case .modelNotFound, .missingModelFile, .cannotRead: .missingInput
+        case .badModelFile: .badData
+        case .badArgument: .usage
         }
     }
 }

@@ -15,6 +15,7 @@
 // is known up front, after the clip's last latent frame otherwise (a later one
 // overrides an earlier). The decoder consumes it and drops the padding frames.
 
+import ReelSystem
 import ReelStream
 
 /// The `meta` record that carries a latent clip's source frame count.
@@ -260,4 +261,8 @@ public final class LatentClipDecoder {
             o.nextFrame += 1
         }
     }
+}
+
+extension LatentStreamError: ReelError {
+    public var kind: ErrorKind { .badData }
 }

@@ -1,5 +1,6 @@
 // The video compression network's configuration: the JSON file beside its weights.
 
+import ReelSystem
 import Foundation
 
 /// Sizes of a CausalVideoVAE. Stored as JSON beside the safetensors weights
@@ -82,10 +83,22 @@ public enum VAEError: Error, Equatable, Sendable, CustomStringConvertible {
     case badWeights(String)
     case cannotOpen(String)
     case badInput(String)
+    /// Training options that cannot work (exit 64).
+    case usage(String)
 
     public var description: String {
         switch self {
-        case .badConfig(let s), .badWeights(let s), .cannotOpen(let s), .badInput(let s): return s
+        case .badConfig(let s), .badWeights(let s), .cannotOpen(let s), .badInput(let s), .usage(let s): return s
+        }
+    }
+}
+
+extension VAEError: ReelError {
+    public var kind: ErrorKind {
+        switch self {
+        case .cannotOpen: .missingInput
+        case .usage: .usage
+        case .badConfig, .badWeights, .badInput: .badData
         }
     }
 }

@@ -53,22 +53,22 @@ public struct VAETrainingOptions: Sendable {
 
     public func validate() throws(VAEError) {
         try config.validate()
-        guard steps >= 1 else { throw .badInput("--steps is \(steps), expected at least 1") }
-        guard batchSize >= 1 && batchSize <= 256 else { throw .badInput("--batch is \(batchSize), expected 1 to 256") }
+        guard steps >= 1 else { throw .usage("--steps is \(steps), expected at least 1") }
+        guard batchSize >= 1 && batchSize <= 256 else { throw .usage("--batch is \(batchSize), expected 1 to 256") }
         guard clipFrames >= 1, (clipFrames - 1) % 4 == 0 else {
-            throw .badInput("--frames is \(clipFrames), expected 1 + 4k (1, 5, 9, 13, ...)")
+            throw .usage("--frames is \(clipFrames), expected 1 + 4k (1, 5, 9, 13, ...)")
         }
         guard minClipFrames >= 1, (minClipFrames - 1) % 4 == 0, minClipFrames <= clipFrames else {
-            throw .badInput("--min-frames is \(minClipFrames), expected 1 + 4k and at most --frames \(clipFrames)")
+            throw .usage("--min-frames is \(minClipFrames), expected 1 + 4k and at most --frames \(clipFrames)")
         }
         guard cropSize >= config.spatialFactor, cropSize % config.spatialFactor == 0 else {
-            throw .badInput("--crop is \(cropSize), expected a multiple of the spatial factor \(config.spatialFactor)")
+            throw .usage("--crop is \(cropSize), expected a multiple of the spatial factor \(config.spatialFactor)")
         }
-        guard learningRate > 0, learningRate.isFinite else { throw .badInput("--lr is \(learningRate), expected > 0") }
+        guard learningRate > 0, learningRate.isFinite else { throw .usage("--lr is \(learningRate), expected > 0") }
         guard (0...1).contains(realFraction) else { throw .badInput("real fraction \(realFraction), expected 0 to 1") }
-        guard rewarmAt >= 0 else { throw .badInput("--rewarm-at is \(rewarmAt), expected 0 or a step") }
+        guard rewarmAt >= 0 else { throw .usage("--rewarm-at is \(rewarmAt), expected 0 or a step") }
         guard holdOutEvery >= 2 else { throw .badInput("hold-out interval \(holdOutEvery), expected at least 2") }
-        guard !dataDirectories.isEmpty || realDirectory != nil else { throw .badInput("no training data: give --data DIR") }
+        guard !dataDirectories.isEmpty || realDirectory != nil else { throw .usage("no training data: give --data DIR") }
     }
 }
 
@@ -136,7 +136,7 @@ public final class VAETrainer {
             for m in missing { log("reel-train: skipping \(m) (cannot read it)") }
         }
         guard !trainSynth.isEmpty || !real.trainClips.isEmpty || !real.trainPhotos.isEmpty else {
-            throw VAEError.badInput("no training clip is at least \(s)x\(s)")
+            throw VAEError.usage("no training clip is at least \(s)x\(s)")
         }
         refs = model.parameterViews().map { ParameterRef(name: $0.name, shape: $0.shape, value: $0.value, grad: $0.grad, decay: $0.decay) }
         log("reel-train: \(model.parameterCount) parameters; \(trainSynth.count) synthetic clips for training, \(heldOutSynth.count) held out; real: \(real.trainClips.count) videos + \(real.trainPhotos.count) photos, held out \(real.heldOutClips.count) video tails + \(real.heldOutPhotos.count) photos")

@@ -1,6 +1,7 @@
 // The scene: the structured ground truth of one clip (reel-world(7), "Captions").
 // The renderer is a pure function of a Scene, so the JSON written beside a
 // clip is enough to draw it again.
+import ReelSystem
 
 /// A point in frame pixel coordinates: origin at the frame's top-left corner,
 /// x to the right, y down; pixel (i, j) covers [i, i+1) x [j, j+1).
@@ -204,4 +205,9 @@ public enum WorldError: Error, Equatable, CustomStringConvertible {
             return "invalid scene: \(why)"
         }
     }
+}
+
+extension WorldError: ReelError {
+    /// A scene the world cannot render comes from the options or the prompt that asked for it.
+    public var kind: ErrorKind { .usage }
 }

@@ -45,4 +45,3 @@ struct ReelBlend: ReelCommand {
     }
 }
 
-extension CanvasError: ReportableError {}

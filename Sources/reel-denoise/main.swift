@@ -101,7 +101,7 @@ struct Denoise: ReelCommand {
         if let preview {
             guard preview.lowercased().hasSuffix(".png") else { throw ToolError.usage("--preview \(preview) must name a .png file") }
             let decoder: LatentPreview
-            do { decoder = try LatentPreview.resolve(for: dit, weightsPath: model ?? DefaultDiT.path()) } catch { throw toolError(error) }
+            decoder = try LatentPreview.resolve(for: dit, weightsPath: model ?? DefaultDiT.path())
             let cfg = dit.config
             denoiser.estimateEvery = max(1, o.steps / 10)
             denoiser.estimate = { variation, _, x0, f, h, w in
@@ -116,23 +116,11 @@ struct Denoise: ReelCommand {
             }
         }
         let provenance = Provenance.current(tool: Self.toolName, model: dit.config.id, seed: seed, generated: true).record
-        do {
-            try denoiser.run(records: records, options: o, to: writer, provenance: provenance)
-        } catch let e as DiTError {
-            throw toolError(e)
-        }
+        try denoiser.run(records: records, options: o, to: writer, provenance: provenance)
     }
 
     func loadModel() throws -> DiffusionTransformer {
-        do { return try DefaultDiT.resolve(model) } catch { throw toolError(error) }
+        try DefaultDiT.resolve(model)
     }
 }
 
-/// The exit status of each model error: a missing model 66, a request the model cannot serve 64, bad data 65.
-func toolError(_ e: DiTError) -> ToolError {
-    switch e {
-    case .cannotOpen(let m): return .noInput(m)
-    case .unsupported(let m): return .usage(m)
-    default: return .data(e.description)
-    }
-}

@@ -7,7 +7,6 @@ import ArgumentParser
 import Foundation
 import ReelCLI
 import ReelImage
-import ReelMediaCLI
 import ReelStream
 import ReelVAE
 import ReelVideo

@@ -39,4 +39,3 @@ struct ReelExtend: ReelCommand {
     }
 }
 
-extension CanvasError: ReportableError {}

@@ -71,9 +71,6 @@ struct Inspect: ReelCommand {
             try inspector.inspect(reader)
             try out.flush()
             succeeded = true
-        } catch let e as InspectError {
-            try? out.flush()
-            throw ToolError.data(e.description)
         } catch {
             try? out.flush()
             throw error

@@ -37,4 +37,3 @@ struct ReelLoop: ReelCommand {
     }
 }
 
-extension CanvasError: ReportableError {}

@@ -32,11 +32,7 @@ struct Patchify: ReelCommand {
         }
         let reader = try StreamIO.input(tool: Self.toolName, path: input)
         let writer = try StreamIO.output(tool: Self.toolName)
-        do {
-            try SpacetimePatcher(patch: size).patchifyStream(from: reader, to: writer,
-                                                             provenance: Provenance.current(tool: Self.toolName).record)
-        } catch let e as PatchError {
-            throw ToolError.data(e.description)
-        }
+        try SpacetimePatcher(patch: size).patchifyStream(from: reader, to: writer,
+                                                         provenance: Provenance.current(tool: Self.toolName).record)
     }
 }

@@ -70,18 +70,11 @@ struct PromptExpand: ReelCommand {
 
         // The encoder embeds the texts and maps words outside the vocabulary.
         func loadEncoder() throws -> SentenceEncoder {
-            do {
-                return try SentenceEncoder(directory: try TextModelDirectory.locate(explicit: textModel), maxLength: maxLength)
-            } catch let e as TextError {
-                switch e {
-                case .modelNotFound, .missingModelFile, .cannotRead: throw ToolError.noInput(e.description)
-                default: throw ToolError.data(e.description)
-                }
-            }
+            try SentenceEncoder(directory: try TextModelDirectory.locate(explicit: textModel), maxLength: maxLength)
         }
         var encoder: SentenceEncoder?
         if !printOnly || !noExpand {
-            do { encoder = try loadEncoder() } catch let e as ToolError where printOnly {
+            do { encoder = try loadEncoder() } catch let e as TextError where printOnly {
                 // --print needs the model only to map unknown words.
                 printError("\(Self.toolName): warning: words outside the vocabulary are not mapped: \(e)")
             }
@@ -93,9 +86,7 @@ struct PromptExpand: ReelCommand {
         if !noExpand {
             let expansion: PromptExpansion
             let expander = PromptExpander(mapper: encoder.map { WordMapper(encoder: $0) })
-            do { expansion = try expander.expand(text, seed: usedSeed) } catch let e as PromptExpansionError {
-                throw ToolError.data(e.description)
-            }
+            expansion = try expander.expand(text, seed: usedSeed)
             for w in expansion.warnings { printError("\(Self.toolName): warning: \(w)") }
             if explain { for line in expansion.explanation { printError("\(Self.toolName): explain: \(line)") } }
             caption = expansion.caption

@@ -5,20 +5,10 @@
 import ArgumentParser
 import ReelCLI
 import ReelImage
-import ReelMediaCLI
 import ReelScore
 import ReelStream
 import ReelVAE
 import ReelVideo
-
-extension ScoreError: ReportableError {
-    public var exitStatus: Int32 {
-        switch self {
-        case .badClip: ExitStatus.dataError
-        case .usage: ExitStatus.usage
-        }
-    }
-}
 
 struct ReelScoreTool: ReelCommand {
     static let toolName = "reel-score"

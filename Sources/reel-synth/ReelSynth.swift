@@ -1,6 +1,7 @@
 // reel-synth: render captioned clips of the shapes world (reel-world(7)), as a
 // reel(5) stream on stdout or as a dataset directory.
 
+import ReelSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -124,12 +125,8 @@ struct ReelSynth: ReelCommand {
     }
 
     func clip(_ index: Int, width: Int, height: Int) throws -> SynthClip {
-        do {
-            return try SynthClip(datasetSeed: seed, index: index, width: width, height: height, frames: frames,
-                                 constraints: constraints)
-        } catch {
-            throw ToolError.usage(error.description)
-        }
+        try SynthClip(datasetSeed: seed, index: index, width: width, height: height, frames: frames,
+                      constraints: constraints)
     }
 
     func execute() throws {

@@ -145,37 +145,19 @@ struct TrainVAE: ReelCommand {
         guard stopAt >= 0 else { throw ToolError.usage("--stop-at \(stopAt) is negative") }
         guard timeLimit >= 0 else { throw ToolError.usage("--time-limit \(timeLimit) is negative") }
         guard checkpointEvery >= 0, evalEvery >= 0 else { throw ToolError.usage("--checkpoint-every and --eval-every must be 0 or more") }
-        let trainer: VAETrainer
-        do {
-            trainer = try VAETrainer(options: o, log: { printError($0) })
-        } catch let e as VAEError {
-            switch e {
-            case .cannotOpen(let m): throw ToolError.noInput(m)
-            case .badInput(let m) where m.hasPrefix("--") || m.hasPrefix("no training"): throw ToolError.usage(m)
-            default: throw ToolError.data(e.description)
-            }
-        }
+        let trainer = try VAETrainer(options: o, log: { printError($0) })
         Interruption.install()  // from here on Ctrl-C checkpoints (loading the data had nothing to lose)
         let tty = isatty(2) != 0
         var lastPrint = Date.distantPast
-        let result: VAEEvaluation
-        do {
-            result = try trainer.run { p in
-                let now = Date()
-                guard p.step == p.totalSteps || now.timeIntervalSince(lastPrint) >= (tty ? 0.5 : 30) else { return }
-                lastPrint = now
-                if tty {
-                    FileHandle.standardError.write(Data(("\r\u{1B}[K" + p.line).utf8))
-                } else {
-                    printError(p.line)
-                }
+        let result = try trainer.run { p in
+            let now = Date()
+            guard p.step == p.totalSteps || now.timeIntervalSince(lastPrint) >= (tty ? 0.5 : 30) else { return }
+            lastPrint = now
+            if tty {
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + p.line).utf8))
+            } else {
+                printError(p.line)
             }
-        } catch let e as VAEError {
-            throw ToolError.data(e.description)
-        } catch let e as ToolError {
-            throw e
-        } catch {
-            throw ToolError.io("\(error)")
         }
         if tty { FileHandle.standardError.write(Data("\n".utf8)) }
         if trainer.interrupted { Glibc.exit(128 + Interruption.signal) }
@@ -270,16 +252,7 @@ struct TrainDiT: ReelCommand {
         if evaluateOnly && initFrom == nil && !(resume && FileManager.default.fileExists(atPath: checkpoint)) {
             throw ToolError.usage("--evaluate needs weights to evaluate: --init PATH, or --resume with an existing --checkpoint")
         }
-        let trainer: DiTTrainer
-        do { trainer = try DiTTrainer(options: o, log: { printError($0) }) } catch let e as DiTError {
-            switch e {
-            case .cannotOpen(let m): throw ToolError.noInput(m)
-            case .unsupported(let m): throw ToolError.usage(m)
-            default: throw ToolError.data(e.description)
-            }
-        } catch let e as VAEError {
-            throw ToolError.noInput(e.description)
-        }
+        let trainer = try DiTTrainer(options: o, log: { printError($0) })
         Interruption.install()  // from here on Ctrl-C checkpoints (loading the data had nothing to lose)
         let tty = isatty(2) != 0
         var lastPrint = Date.distantPast

@@ -24,11 +24,7 @@ struct Unpatchify: ReelCommand {
     func execute() throws {
         let reader = try StreamIO.input(tool: Self.toolName, path: input)
         let writer = try StreamIO.output(tool: Self.toolName)
-        do {
-            try SpacetimePatcher.unpatchifyStream(from: reader, to: writer,
-                                                  provenance: Provenance.current(tool: Self.toolName).record)
-        } catch let e as PatchError {
-            throw ToolError.data(e.description)
-        }
+        try SpacetimePatcher.unpatchifyStream(from: reader, to: writer,
+                                              provenance: Provenance.current(tool: Self.toolName).record)
     }
 }

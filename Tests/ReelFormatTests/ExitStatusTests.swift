@@ -7,6 +7,7 @@ import Glibc
 import Foundation
 import XCTest
 import ReelCLI
+import ReelSystem
 @testable import ReelStream
 
 final class ExitStatusTests: XCTestCase {
@@ -59,5 +60,25 @@ final class ExitStatusTests: XCTestCase {
         let printed = try capturingStderr { s = report(StreamError.io(operation: "read", name: "standard input", errno: EIO), tool: "reel-test") }
         XCTAssertEqual(s, ExitStatus.ioError)
         XCTAssertTrue(printed.hasPrefix("reel-test: cannot read standard input: "), printed)
+    }
+
+    /// One route: an error's kind decides its status, whatever library threw it; an error with
+    /// no kind is a defect (70), printed after the tool's name like any other.
+    func testEveryKindMapsToItsOneStatus() throws {
+        struct Stray: Error {}
+        let want: [ErrorKind: Int32] = [.usage: 64, .badData: 65, .missingInput: 66, .io: 74, .software: 70, .closedPipe: 0]
+        XCTAssertEqual(Set(want.keys), Set(ErrorKind.allCases))
+        for (kind, status) in want {
+            XCTAssertEqual(ExitStatus.of(kind), status, "\(kind)")
+            var s: Int32 = -1
+            let printed = try capturingStderr { s = report(SystemError(kind: kind, "problem \(kind)"), tool: "reel-test") }
+            XCTAssertEqual(s, status, "\(kind)")
+            XCTAssertEqual(printed, kind == .closedPipe ? "" : "reel-test: problem \(kind)\n")
+        }
+        XCTAssertEqual(ToolError.noInput("x").status, 66)
+        var s: Int32 = -1
+        let printed = try capturingStderr { s = report(Stray(), tool: "reel-test") }
+        XCTAssertEqual(s, 70)
+        XCTAssertTrue(printed.hasPrefix("reel-test: "), printed)
     }
 }

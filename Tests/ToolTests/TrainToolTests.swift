@@ -37,6 +37,23 @@ final class TrainToolTests: XCTestCase {
         }
     }
 
+    /// Each error reaches its status by its kind: options the trainer cannot use are 64, a dataset
+    /// directory that is not there is 66 and names it (was 70 with Foundation's message for dit).
+    func testTrainerErrorsReachTheirStatusesByKind() throws {
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        for (cmd, status, want) in [
+            ("reel-train dit --data nowhere --steps 1", Int32(66), "the dataset directory nowhere does not exist"),
+            ("reel-train vae --data nowhere --steps 1 --no-real", 66, "nowhere"),
+            ("reel-train dit --data empty --steps 1", 65, "holds no clip-*.reel files"),
+            ("reel-train vae --data empty --steps 0 --no-real", 64, "--steps is 0"),
+            ("reel-train vae --no-real --steps 1", 64, "no training data"),
+        ] {
+            let r = try Tools.sh(cmd, cwd: dir)
+            XCTAssertEqual(r.status, status, "\(cmd): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("reel-train: ") && r.stderr.contains(want), "\(cmd): \(r.stderr)")
+        }
+    }
+
     /// The README's example as written: a VAE trained here, used by reel-encode --model, is found
     /// by reel-decode and reel-score from the id the stream names (the machine's model cache,
     /// REEL_CACHE here), with no --model; a stream naming an unknown network says so.
