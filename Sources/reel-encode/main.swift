@@ -39,14 +39,16 @@ struct ReelEncode: ReelCommand {
     @Option(help: ArgumentHelp("Frame size of the clip (default: the first input's size).", valueName: "WxH"))
     var size: String?
 
-    @Option(help: ArgumentHelp("How to meet --size when the aspect ratio differs: crop, pad (black) or stretch.", valueName: "mode"))
-    var fit: String = "crop"
+    // Options a stream on standard input refuses are optional: nil is "not given", whatever
+    // value a person types (so `--fit crop -` is refused like `--fit pad -`).
+    @Option(help: ArgumentHelp("How to meet --size when the aspect ratio differs: crop (default), pad (black) or stretch.", valueName: "mode"))
+    var fit: FitMode?
 
-    @Option(help: ArgumentHelp("Resampling filter: lanczos3, bilinear or box.", valueName: "filter"))
-    var filter: String = "lanczos3"
+    @Option(help: ArgumentHelp("Resampling filter: lanczos3 (default), bilinear or box.", valueName: "filter"))
+    var filter: ResampleFilter?
 
-    @Option(help: ArgumentHelp("Start this many seconds into each video or sequence.", valueName: "seconds"))
-    var start: Double = 0
+    @Option(help: ArgumentHelp("Start this many seconds into each video or sequence (default 0).", valueName: "seconds"))
+    var start: Double?
 
     @Option(help: ArgumentHelp("Take at most N frames from each input (a still image is repeated N times).", valueName: "N"))
     var frames: Int?
@@ -63,8 +65,8 @@ struct ReelEncode: ReelCommand {
     @Option(help: ArgumentHelp("Most pixels a PNG input may claim, checked before it is decoded (default 40000000, a guard against decompression bombs).", valueName: "N"))
     var maxPixels: Int?
 
-    @Option(help: ArgumentHelp("Clip number written in the stream.", valueName: "id"))
-    var clip: UInt32 = 0
+    @Option(help: ArgumentHelp("Clip number written in the stream (default 0).", valueName: "id"))
+    var clip: UInt32?
 
     @Argument(help: ArgumentHelp("PNG files, PNG sequences (frame_%04d.png or a directory) or videos; - for a pixel stream on standard input.", valueName: "input"))
     var inputs: [String] = []
@@ -79,12 +81,7 @@ struct ReelEncode: ReelCommand {
         if pixels, model != nil { throw ToolError.usage("--model chooses the network for latent frames; it does not go with --pixels") }
         guard !inputs.isEmpty else { throw ToolError.usage("no input: name a PNG, a PNG sequence or a video, or - for a pixel stream on standard input (see reel-encode --help)") }
         if inputs.contains("-") { return try encodeLatents(from: .standardInput(try standardInputReader())) }
-        guard let fitMode = FitMode(rawValue: fit) else {
-            throw ToolError.usage("--fit \(fit) is not a fit mode: expected crop, pad or stretch")
-        }
-        guard let resampling = ResampleFilter(rawValue: filter) else {
-            throw ToolError.usage("--filter \(filter) is not a filter: expected lanczos3, bilinear or box")
-        }
+        let fitMode = fit ?? .crop, resampling = filter ?? .lanczos3, start = start ?? 0, clip = clip ?? 0
         var sampleDepth: SampleDepth?
         if let d = depth {
             guard let sd = SampleDepth(rawValue: d) else { throw ToolError.usage("--depth \(d) is not a sample depth: expected 8 or 16") }
@@ -142,9 +139,9 @@ struct ReelEncode: ReelCommand {
             throw ToolError.usage("- (a pixel stream on standard input) goes alone: it does not mix with the inputs \(inputs.filter { $0 != "-" }.joined(separator: " "))")
         }
         let frameOptions: [(String, Bool)] = [
-            ("--pixels", pixels), ("--size", size != nil), ("--fit", fit != "crop"), ("--filter", filter != "lanczos3"),
-            ("--start", start != 0), ("--frames", frames != nil), ("--fps", fps != nil), ("--at", !at.isEmpty),
-            ("--depth", depth != nil), ("--clip", clip != 0),
+            ("--pixels", pixels), ("--size", size != nil), ("--fit", fit != nil), ("--filter", filter != nil),
+            ("--start", start != nil), ("--frames", frames != nil), ("--fps", fps != nil), ("--at", !at.isEmpty),
+            ("--depth", depth != nil), ("--clip", clip != nil),
         ]
         if let (name, _) = frameOptions.first(where: { $0.1 }) {
             throw ToolError.usage("\(name) does not apply to - (a stream on standard input is encoded as it is): leave it out")
@@ -152,6 +149,9 @@ struct ReelEncode: ReelCommand {
         return try StreamIO.input(tool: Self.toolName)
     }
 }
+
+extension FitMode: ExpressibleByArgument {}
+extension ResampleFilter: ExpressibleByArgument {}
 
 FrameMemory.keepFramesInOwnMappings()
 ReelEncode.main()

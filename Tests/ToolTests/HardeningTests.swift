@@ -157,6 +157,21 @@ final class HardeningTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("reel-unpatchify first"), r.stderr)
     }
 
+    /// Frame options do not apply to a stream on standard input, whatever value is typed: the
+    /// default's own value (`--fit crop`, `--clip 0`) is refused like any other (it was accepted,
+    /// compared against the default's literal); a bad value names the choices.
+    func testEncodeStdinRefusesEveryFrameOptionEvenAtItsDefault() throws {
+        for opt in ["--fit crop", "--fit pad", "--filter lanczos3", "--start 0", "--clip 0"] {
+            let r = try Tools.sh("reel-synth --frames 1 --count 1 2>/dev/null | reel-encode \(opt) - > out.reel")
+            XCTAssertEqual(r.status, 64, "\(opt): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("\(opt.split(separator: " ")[0]) does not apply to -"), "\(opt): \(r.stderr)")
+        }
+        XCTAssertEqual(try Tools.sh("reel-synth --frames 1 --count 1 2>/dev/null | reel-encode - > out.reel").status, 0)
+        let bad = try Tools.sh("reel-encode --fit squash in.png > out.reel")
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("'crop', 'pad' or 'stretch'"), bad.stderr)
+    }
+
     /// An invalid UTF-8 prompt argument is bad data (65), as reel-prompt-expand(1) says, not
     /// stored with a replacement character; valid non-ASCII text passes.
     func testInvalidUTF8PromptIsRefused() throws {
