@@ -1,6 +1,7 @@
 # reel: build, test, install, benchmark.
 #   make                 install missing Debian packages (when root), build release binaries
 #   make test            build and run every test
+#   make repin           re-pin the golden checksums after a deliberate change to the tools' output
 #   make install PREFIX=/usr/local
 #   make bench           benchmarks (never part of the tests)
 
@@ -43,6 +44,14 @@ test vae-model vae-data: EXTRA_DEBS = opencv-doc groff-base parallel
 test: deps text-model
 	$(SWIFT) build -c release
 	REEL_BIN=$(CURDIR)/$(RELEASE) $(SWIFT) test --disable-swift-testing
+
+# Golden checksums of deterministic pipelines (Tests/ToolTests/Fixtures/golden.sha256, checked
+# by make test): after a deliberate change to what reel-synth or reel-patchify write, rewrite
+# them, then commit the fixture with the change.
+.PHONY: repin
+repin:
+	$(SWIFT) build -c release
+	REEL_BIN=$(CURDIR)/$(RELEASE) REEL_REPIN=1 $(SWIFT) test --disable-swift-testing --filter ToolTests.GoldenPipelineTests
 
 # make install copies what `make` built (it neither builds nor installs packages): the tools,
 # their resource bundles (the shipped models), man pages, bash completions, the text-model

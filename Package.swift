@@ -210,12 +210,14 @@ let package = Package(
                                                            "ReelTestSupport", "reel-score", "reel-synth", "reel-encode"]),
         .testTarget(name: "ReelInspectTests", dependencies: ["ReelInspect", "ReelPatch", "ReelStream", "ReelImage",
                                                              "ReelTestSupport", "reel-inspect", "reel-patchify"]),
-        // End-to-end tests of the built tools in shell pipelines, and every tool's man page
-        // against its --help: it builds every tool.
+        // End-to-end tests of the built tools in shell pipelines, every tool's man page against
+        // its --help, every page's EXAMPLES run, and golden checksums of deterministic pipelines
+        // (Fixtures/golden.sha256, make repin): it builds every tool.
         .testTarget(name: "ToolTests", dependencies: ["ReelStream", "ReelTestSupport",
                                                       "reel-patchify", "reel-unpatchify", "reel-inspect",
                                                       "reel-encode", "reel-decode", "reel-synth", "reel-prompt-expand",
                                                       "reel-train", "reel-denoise", "reel-score",
-                                                      "reel-blend", "reel-loop", "reel-extend"]),
+                                                      "reel-blend", "reel-loop", "reel-extend"],
+                    exclude: ["Fixtures"]),
     ]
 )
