@@ -55,6 +55,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // File descriptors that retry interrupted calls (ReelSystem's FileIO).
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.0"),
     ],
     targets: [
         // MARK: - C shims
@@ -69,8 +71,9 @@ let package = Package(
 
         // MARK: - System
 
-        // What kind of thing went wrong, said by every library's errors; ReelCLI maps kinds to statuses.
-        .target(name: "ReelSystem"),
+        // What kind of thing went wrong, said by every library's errors (ReelCLI maps kinds to statuses);
+        // atomic files; whole reads and writes of file descriptors.
+        .target(name: "ReelSystem", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
 
         // MARK: - Stream format
 

@@ -106,13 +106,7 @@ public enum Interruption {
 public func printError(_ line: String) {
     var s = line
     if !s.hasSuffix("\n") { s += "\n" }
-    var bytes = Array(s.utf8)
-    var off = 0
-    while off < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + off, $0.count - off) }
-        if n <= 0 { if errno == EINTR { continue }; return }
-        off += n
-    }
+    try? FileIO.writeAll(2, Array(s.utf8))  // nowhere left to report a failure
 }
 
 /// A reel tool: swift-argument-parser parses, `execute()` does the work.
@@ -169,16 +163,9 @@ extension ReelCommand {
         if code == .success {
             // --help and --version: a failed write (a full disk, /dev/full, a closed pipe) is an I/O error.
             signal(SIGPIPE, SIG_IGN)
-            let bytes = text.isEmpty ? [] : Array((text + "\n").utf8)
-            var done = 0
-            while done < bytes.count {
-                let n = bytes[done...].withUnsafeBufferPointer { Glibc.write(1, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 {
-                    printError("\(toolName): cannot write to standard output: \(String(cString: strerror(errno)))")
-                    Glibc.exit(ExitStatus.ioError)
-                }
-                done += n
+            do { try FileIO.writeAll(1, text.isEmpty ? [] : Array((text + "\n").utf8)) } catch {
+                printError("\(toolName): cannot write to standard output: \(error.text)")
+                Glibc.exit(ExitStatus.ioError)
             }
             Glibc.exit(ExitStatus.ok)
         }

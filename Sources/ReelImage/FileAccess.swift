@@ -1,6 +1,7 @@
 // Whole-file reads with errno messages, and atomic writes (temporary file in
 // the destination's directory, renamed into place on success, removed on failure).
 
+import ReelSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -45,18 +46,15 @@ public enum FileAccess {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var total = 0
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { close(dst); throw MediaError.cannotOpen(path: path, reason: errnoText(errno)) }
+            let n: Int
+            do { n = try FileIO.read(src, into: &buffer) } catch {
+                close(dst); throw MediaError.cannotOpen(path: path, reason: error.text)
+            }
             if n == 0 { break }
             total += n
             guard total <= limit else { close(dst); throw MediaError.tooLarge(path: path, detail: "more than \(limit) bytes") }
-            var done = 0
-            while done < n {
-                let w = buffer.withUnsafeBytes { write(dst, $0.baseAddress! + done, n - done) }
-                if w < 0 && errno == EINTR { continue }
-                guard w > 0 else { close(dst); throw MediaError.writeFailed(path: "/tmp", reason: "cannot spool \(path): \(errnoText(errno))") }
-                done += w
+            do { try FileIO.writeAll(dst, buffer[0..<n]) } catch {
+                close(dst); throw MediaError.writeFailed(path: "/tmp", reason: "cannot spool \(path): \(error.text)")
             }
         }
         return "/proc/self/fd/\(dst)"  // kept open for the life of the process
@@ -85,19 +83,9 @@ public enum FileAccess {
         guard Int(st.st_size) <= limit else {
             throw MediaError.tooLarge(path: path, detail: "file is \(st.st_size) bytes; the limit is \(limit)")
         }
-        var out = [UInt8]()
-        out.reserveCapacity(Int(st.st_size))
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw MediaError.cannotOpen(path: path, reason: errnoText(errno))
-            }
-            if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
-            if out.count > limit { throw MediaError.tooLarge(path: path, detail: "file is over \(limit) bytes") }
-        }
+        let out: [UInt8]?
+        do { out = try FileIO.readToEnd(fd, limit: limit) } catch { throw MediaError.cannotOpen(path: path, reason: error.text) }
+        guard let out else { throw MediaError.tooLarge(path: path, detail: "file is over \(limit) bytes") }
         return out
     }
 
@@ -148,16 +136,13 @@ public enum FileAccess {
         let name = to == "-" ? "standard output" : to
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw MediaError.writeFailed(path: name, reason: errnoText(errno)) }
+            let n: Int
+            do { n = try FileIO.read(src, into: &buffer) } catch {
+                throw MediaError.writeFailed(path: name, reason: error.text)
+            }
             if n == 0 { return }
-            var done = 0
-            while done < n {
-                let w = buffer.withUnsafeBytes { write(dst, $0.baseAddress! + done, n - done) }
-                if w < 0 && errno == EINTR { continue }
-                guard w > 0 else { throw MediaError.writeFailed(path: name, reason: errnoText(errno)) }
-                done += w
+            do { try FileIO.writeAll(dst, buffer[0..<n]) } catch {
+                throw MediaError.writeFailed(path: name, reason: error.text)
             }
         }
     }

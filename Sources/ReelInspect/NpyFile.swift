@@ -58,14 +58,8 @@ final class NpyFile {
     private func write(_ b: [UInt8]) throws { try b.withUnsafeBytes { try write($0) } }
 
     private func write(_ b: UnsafeRawBufferPointer) throws {
-        var off = 0
-        while off < b.count {
-            let n = Glibc.write(file.fileDescriptor, b.baseAddress! + off, b.count - off)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw InspectError("cannot write \(path): \(String(cString: strerror(errno)))", kind: .io)
-            }
-            off += n
+        do { try FileIO.writeAll(file.fileDescriptor, b) } catch {
+            throw InspectError("cannot write \(path): \(error.text)", kind: .io)
         }
     }
 

@@ -39,6 +39,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import ReelSystem
 
 /// A safetensors file opened for reading. Immutable after `init`.
 // @unchecked Sendable: the only non-Sendable member is the read-only storage
@@ -283,17 +284,8 @@ private final class Storage {
             return
         }
         // Not a regular file (or empty): read it all.
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let r = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if r < 0 {
-                if errno == EINTR { continue }
-                throw SafetensorsError.ioFailure(path: path, reason: Storage.errnoText())
-            }
-            if r == 0 { break }
-            bytes.append(contentsOf: chunk[0..<r])
-        }
+        let bytes: [UInt8]
+        do { bytes = try FileIO.readToEnd(fd) ?? [] } catch { throw SafetensorsError.ioFailure(path: path, reason: error.text) }
         count = bytes.count
         mapped = false
         let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)

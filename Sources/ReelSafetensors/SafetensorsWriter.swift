@@ -1,3 +1,4 @@
+import ReelSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -147,47 +148,14 @@ public func writeSafetensors(path: String,
     try writer.write(toPath: path)
 }
 
-/// Writes `parts`, concatenated, to `path` through a temporary file and rename(2).
+/// Writes `parts`, concatenated, to `path` whole or not at all (ReelSystem's AtomicFile, synced
+/// before the rename: a checkpoint survives a crash right after it is written).
 func writeFileAtomically(path: String, parts: [[UInt8]]) throws {
-    let slash = path.lastIndex(of: "/")
-    let directory = slash.map { String(path[..<$0]) } ?? "."
-    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    guard !base.isEmpty else { throw SafetensorsError.cannotOpen(path: path, reason: "not a file name") }
-    var template = Array("\(directory.isEmpty ? "" : directory)/.\(base).tmp.XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else {
-        throw SafetensorsError.cannotOpen(path: path, reason: "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
-    }
-    let tempPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    var ok = false
-    defer { if !ok { unlink(tempPath) } }
-    do {
-        defer { close(fd) }
-        for bytes in parts {
-            try bytes.withUnsafeBytes { raw in
-                var written = 0
-                while written < raw.count {
-                    let r = posixWrite(fd, raw.baseAddress! + written, raw.count - written)
-                    if r < 0 {
-                        if errno == EINTR { continue }
-                        throw SafetensorsError.ioFailure(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
-                    }
-                    written += r
-                }
-            }
-        }
-        _ = fchmod(fd, 0o644)
-        guard fsync(fd) == 0 else {
-            throw SafetensorsError.ioFailure(path: path, reason: "fsync failed: \(String(cString: strerror(errno)))")
+    let file = try AtomicFile(path: path)
+    for bytes in parts {
+        do { try FileIO.writeAll(file.fileDescriptor, bytes) } catch {
+            throw SafetensorsError.ioFailure(path: path, reason: "write failed: \(error.text)")
         }
     }
-    guard rename(tempPath, path) == 0 else {
-        throw SafetensorsError.ioFailure(path: path, reason: "cannot rename the temporary file into place: \(String(cString: strerror(errno)))")
-    }
-    ok = true
-}
-
-@inline(__always)
-private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
-    write(fd, p, n)
+    try file.commit(sync: true)
 }

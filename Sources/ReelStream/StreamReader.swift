@@ -1,3 +1,4 @@
+import ReelSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -215,11 +216,8 @@ public final class StreamReader {
             }
             return take
         }
-        while true {
-            let r = Glibc.read(fd, dst, count)
-            if r >= 0 { return r }
-            if errno == EINTR { continue }
-            throw StreamError.io(operation: "read", name: name, errno: errno)
+        do { return try FileIO.read(fd, into: UnsafeMutableRawBufferPointer(start: dst, count: count)) } catch {
+            throw StreamError.io(operation: "read", name: name, errno: error.rawValue)
         }
     }
 }

@@ -45,9 +45,14 @@ public final class AtomicFile {
         temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
-    /// Closes and renames the temporary file to `path`.
-    public func commit() throws {
+    /// Closes and renames the temporary file to `path`; with `sync`, flushes it to the disk first.
+    public func commit(sync: Bool = false) throws {
         guard !committed else { return }
+        if sync, fileDescriptor >= 0, fsync(fileDescriptor) != 0 {
+            let e = errno
+            abandon()
+            throw SystemError(kind: .io, "cannot write \(path): \(String(cString: strerror(e)))")
+        }
         if fileDescriptor >= 0 {
             if close(fileDescriptor) != 0 {
                 let e = errno

@@ -1,4 +1,5 @@
 // reel-inspect: any reel stream as a human summary; .npy export; full validation.
+import ReelSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -89,15 +90,10 @@ final class LineOutput {
     }
 
     func flush() throws {
-        var off = 0
-        while off < buffer.count {
-            let n = buffer.withUnsafeBytes { write(1, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EPIPE { buffer.removeAll(); throw StreamError.brokenPipe }
-                throw ToolError.io("cannot write standard output: \(String(cString: strerror(errno)))")
-            }
-            off += n
+        do { try FileIO.writeAll(1, buffer) } catch {
+            buffer.removeAll()
+            if error == .brokenPipe { throw StreamError.brokenPipe }
+            throw ToolError.io("cannot write standard output: \(error.text)")
         }
         buffer.removeAll(keepingCapacity: true)
     }

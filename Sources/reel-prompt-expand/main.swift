@@ -1,5 +1,6 @@
 // reel-prompt-expand: a short prompt to a detailed caption and text embeddings
 // on the reel stream. See man/man1/reel-prompt-expand.1.
+import ReelSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -134,11 +135,8 @@ struct PromptExpand: ReelCommand {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ToolError.io("cannot read standard input: \(String(cString: strerror(errno)))")
-            }
+            let n: Int
+            do { n = try FileIO.read(0, into: &chunk) } catch { throw ToolError.io("cannot read standard input: \(error.text)") }
             if n == 0 { break }
             bytes += chunk[0..<n]
             if bytes.starts(with: ReelFormat.signature.prefix(min(bytes.count, 8))) && bytes.count >= 8 {
@@ -156,16 +154,9 @@ struct PromptExpand: ReelCommand {
 
     /// Writes a line to standard output; a closed pipe ends the tool quietly.
     func printLine(_ s: String) throws {
-        let bytes = Array((s + "\n").utf8)
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EPIPE { throw StreamError.brokenPipe }
-                throw ToolError.io("cannot write standard output: \(String(cString: strerror(errno)))")
-            }
-            off += n
+        do { try FileIO.writeAll(1, Array((s + "\n").utf8)) } catch {
+            if error == .brokenPipe { throw StreamError.brokenPipe }
+            throw ToolError.io("cannot write standard output: \(error.text)")
         }
     }
 

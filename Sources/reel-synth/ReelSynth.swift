@@ -187,15 +187,8 @@ struct ReelSynth: ReelCommand {
 
     func writeText(_ text: String, to path: String) throws {
         let file = try AtomicFile(path: path)
-        var bytes = Array(text.utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(file.fileDescriptor, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ToolError.io("cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            done += n
+        do { try FileIO.writeAll(file.fileDescriptor, Array(text.utf8)) } catch {
+            throw ToolError.io("cannot write \(path): \(error.text)")
         }
         try file.commit()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ReelSystem
 @testable import ReelSafetensors
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
@@ -177,7 +178,9 @@ final class RoundTripTests: XCTestCase {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         XCTAssertThrowsError(try writeSafetensors(path: dir.path + "/missing/x.safetensors", tensors: [])) {
-            guard case .cannotOpen? = $0 as? SafetensorsError else { return XCTFail("\($0)") }
+            // ReelSystem's AtomicFile: a missing directory is missing input (66), named.
+            XCTAssertEqual(($0 as? ReelError)?.kind, .missingInput, "\($0)")
+            XCTAssertTrue("\($0)".contains("missing does not exist"), "\($0)")
         }
         // Renaming onto a directory fails after the temporary file is written: it must be removed.
         try FileManager.default.createDirectory(atPath: dir.path + "/occupied", withIntermediateDirectories: false)
