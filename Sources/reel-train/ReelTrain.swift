@@ -223,6 +223,12 @@ struct TrainDiT: ReelCommand {
     var out = "dit.safetensors"
     @Flag(name: .customLong("evaluate"), help: "Train nothing: print the held-out loss by noise level (all frames, the first latent frame, the later ones) of the --init weights or the --resume checkpoint's EMA, then exit.")
     var evaluateOnly = false
+    @Option(help: ArgumentHelp("Share of samples with some latent frames given clean (image to video, extend, blend), 0 to 1.", valueName: "share"))
+    var conditionedShare: Float = 0.3
+    @Option(help: ArgumentHelp("Share of samples with an independent noise level per latent frame, 0 to 1.", valueName: "share"))
+    var independentShare: Float = 0.15
+    @Option(help: ArgumentHelp("Latent frame counts of the training samples and their weights, F:W,F:W,... (a count longer than a dataset's clips is skipped for it).", valueName: "F:W,..."))
+    var frameWeights = "1:0.15,2:0.1,3:0.15,4:0.1,5:0.4,9:0.1"
     @Option(name: .customLong("init"), help: ArgumentHelp("Start from these weights (config JSON beside them; e.g. the shipped model) instead of random ones; the optimizer starts afresh. Ignored when --resume finds a checkpoint.", valueName: "path"))
     var initFrom: String?
 
@@ -237,9 +243,21 @@ struct TrainDiT: ReelCommand {
         guard stopAt >= 0, timeLimit >= 0, checkpointEvery >= 0, evalEvery >= 0 else {
             throw ToolError.usage("--stop-at, --time-limit, --checkpoint-every and --eval-every must be 0 or more")
         }
+        guard (0...1).contains(conditionedShare), (0...1).contains(independentShare), conditionedShare + independentShare <= 1 else {
+            throw ToolError.usage("--conditioned-share \(conditionedShare) and --independent-share \(independentShare) must each be 0 to 1, together at most 1")
+        }
+        var weights: [(frames: Int, weight: Double)] = []
+        for item in frameWeights.split(separator: ",", omittingEmptySubsequences: false) {
+            let fw = item.split(separator: ":", omittingEmptySubsequences: false)
+            guard fw.count == 2, let f = Int(fw[0]), (1...64).contains(f), let w = Double(fw[1]), w > 0, w.isFinite else {
+                throw ToolError.usage("--frame-weights \(frameWeights): '\(item)' is not F:W with F 1 to 64 latent frames and a weight W > 0")
+            }
+            weights.append((f, w))
+        }
         let hd = width / heads
         let rt = (hd / 4) & ~1, rh = ((hd - rt) / 2) & ~1
         var o = DiTTrainingOptions()
+        o.conditionedShare = conditionedShare; o.independentShare = independentShare; o.frameWeights = weights
         o.dataDirectories = data
         o.config = DiTConfig(patchHeight: parts[0], patchWidth: parts[1], width: width, depth: depth, heads: heads,
                              ropeT: rt, ropeH: rh, ropeW: hd - rt - rh, timestepShift: shift)
