@@ -84,7 +84,7 @@ let package = Package(
 
         // MARK: - Engine: numerics, safetensors, optimizers
 
-        .target(name: "ReelNumerics", dependencies: ["COpenBLAS", "ReelKernels"], swiftSettings: hotLoops),
+        .target(name: "ReelNumerics", dependencies: ["COpenBLAS", "ReelKernels", "ReelSystem"], swiftSettings: hotLoops),
         .target(name: "ReelSafetensors", dependencies: ["ReelSystem"]),
         // The AdamW update loop runs over every parameter each step.
         .target(name: "ReelOptim", dependencies: ["ReelSafetensors", "ReelSystem"], swiftSettings: hotLoops),
@@ -197,6 +197,7 @@ let package = Package(
         .testTarget(name: "ReelNumericsTests", dependencies: ["ReelNumerics", "ReelOptim", "COpenBLAS", "ReelKernels",
                                                               "ReelDiT"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "ReelSystemTests", dependencies: ["ReelSystem"]),
         .testTarget(name: "ReelSafetensorsTests", dependencies: ["ReelSafetensors"], exclude: ["Fixtures"]),
         .testTarget(name: "ReelOptimTests", dependencies: ["ReelOptim", "ReelSafetensors"], exclude: ["Fixtures"]),
         // Fixtures: PyTorch golden resizes, remade by make_resize_golden.py.

@@ -13,6 +13,7 @@
 import Foundation
 import ReelNumerics
 import ReelStream
+import ReelSystem
 
 public struct DenoiseOptions: Sendable {
     public var steps: Int
@@ -218,7 +219,7 @@ public final class CanvasDenoiser {
         let reached: [Float]? = o.untilLevel == nil ? nil : cur.map { min(ts[stop], $0) }
         for v in 0..<o.variations {
             let clip = canvas.clip &+ UInt32(v)
-            var rng = RandomState(seed: o.seed &+ UInt64(v))
+            var rng = Xoshiro256StarStar(seed: o.seed &+ UInt64(v))
             var noise = [Float](repeating: 0, count: tokens.count)
             for i in 0..<noise.count { noise[i] = rng.nextNormal() }
             // The state is kept in raw latent units: kept frames exactly as given, partly denoised

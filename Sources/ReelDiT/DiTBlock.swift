@@ -13,6 +13,7 @@
 // LayerNorms use eps 1e-6.
 
 import ReelNumerics
+import ReelSystem
 
 /// The DiT-style block described at the top of this file.
 public final class DiTBlock: Layer {
@@ -27,7 +28,7 @@ public final class DiTBlock: Layer {
     public let adaLN: Linear
 
     public init(width: Int, heads: Int, contextWidth: Int, conditionWidth: Int, mlpRatio: Int = 4,
-                rng: inout RandomState) {
+                rng: inout Xoshiro256StarStar) {
         self.width = width
         self.heads = heads
         norm1 = LayerNorm(width, eps: 1e-6, elementwiseAffine: false)

@@ -19,6 +19,7 @@
 
 import Foundation
 import ReelNumerics
+import ReelSystem
 
 /// One batch for the network. Every sample of a batch has the same latent geometry.
 public struct DiTBatch {
@@ -74,7 +75,7 @@ public final class FrameConditionedBlock: Layer {
     public let mlp: FeedForward
     public let adaLN: Linear
 
-    public init(width: Int, heads: Int, textWidth: Int, mlpRatio: Int, rng: inout RandomState) {
+    public init(width: Int, heads: Int, textWidth: Int, mlpRatio: Int, rng: inout Xoshiro256StarStar) {
         self.width = width
         norm1 = LayerNorm(width, eps: 1e-6, elementwiseAffine: false)
         attn = SelfAttention(width: width, heads: heads, rng: &rng)
@@ -128,7 +129,7 @@ public final class DiffusionTransformer: Layer {
     public init(config: DiTConfig, seed: UInt64) throws(DiTError) {
         try config.validate()
         self.config = config
-        var rng = RandomState(seed: seed)
+        var rng = Xoshiro256StarStar(seed: seed)
         let c = config.width
         inProj = Linear(config.tokenDim, c, rng: &rng)
         timeFC1 = Linear(Self.frequencyDim, c, rng: &rng)

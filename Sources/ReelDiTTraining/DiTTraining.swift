@@ -11,6 +11,7 @@ import ReelSafetensors
 import ReelText
 import ReelVAE
 import ReelDiT
+import ReelSystem
 
 public struct DiTTrainingOptions: Sendable {
     public var dataDirectories: [String] = []

@@ -187,8 +187,8 @@ public final class StreamInspector {
             list(index, r, "\(m.key) = \(quoted(m.value))")
         case let .provenance(text):
             let json: JSONValue
-            do { json = try JSONReader.parse(text) } catch let e as JSONReader.Failure {
-                throw InspectError("record \(index) (prov) is malformed: not JSON: \(e.message)")
+            do { json = try JSONReader.parse(text) } catch {
+                throw InspectError("record \(index) (prov) is malformed: not JSON: \(error)")
             }
             guard case .string = json["tool"] ?? .null else {
                 throw InspectError("record \(index) (prov) is malformed: no \"tool\" string")

@@ -4,6 +4,7 @@
 // Shapes: any; softmax treats x as (rows, C) with C the last axis.
 
 import ReelKernels
+import ReelSystem
 
 public enum GELUApproximation: Sendable { case tanh, erf }
 
@@ -80,10 +81,10 @@ public func softmax(_ x: Tensor) -> Tensor {
 
 /// Dropout: zeroes each element with probability `p` and scales the rest by 1/(1-p).
 /// Identity when `training` is false or p == 0.
-public func dropout(_ x: Tensor, p: Float, training: Bool, using rng: inout RandomState) -> Tensor {
+public func dropout(_ x: Tensor, p: Float, training: Bool, using rng: inout Xoshiro256StarStar) -> Tensor {
     guard training, p > 0 else { return x }
     let mask = Tensor(uninitialized: x.shape)
-    for i in 0..<x.count { mask.data[i] = rng.nextUniform() < p ? 0 : 1 }
+    for i in 0..<x.count { mask.data[i] = rng.nextFloat() < p ? 0 : 1 }
     return dropout(x, keepMask: mask, p: p)
 }
 

@@ -10,6 +10,7 @@
 // under ~16 MB), then one sgemm per slab; backward recomputes the columns.
 
 import ReelKernels
+import ReelSystem
 
 public struct ConvPadding: Sendable, Equatable {
     public var front: Int, back: Int, height: Int, width: Int
@@ -248,7 +249,7 @@ public final class Conv3d: Layer {
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: (t: Int, h: Int, w: Int),
                 stride: (t: Int, h: Int, w: Int) = (1, 1, 1), padding: ConvPadding, bias: Bool = true,
-                rng: inout RandomState) {
+                rng: inout Xoshiro256StarStar) {
         let fanIn = inChannels * kernel.t * kernel.h * kernel.w
         weight = parameterUniform([outChannels, inChannels, kernel.t, kernel.h, kernel.w], fanIn: fanIn, using: &rng)
         self.bias = bias ? parameterUniform([outChannels], fanIn: fanIn, using: &rng) : nil
@@ -266,7 +267,7 @@ public final class Conv3d: Layer {
 
     /// A causal convolution with "same" spatial padding (kernel sizes odd in space).
     public convenience init(causal inChannels: Int, _ outChannels: Int, kernel: (t: Int, h: Int, w: Int),
-                            stride: (t: Int, h: Int, w: Int) = (1, 1, 1), rng: inout RandomState) {
+                            stride: (t: Int, h: Int, w: Int) = (1, 1, 1), rng: inout Xoshiro256StarStar) {
         self.init(inChannels, outChannels, kernel: kernel, stride: stride,
                   padding: ConvPadding(front: kernel.t - 1, back: 0, height: kernel.h / 2, width: kernel.w / 2),
                   rng: &rng)
@@ -289,7 +290,7 @@ public final class Conv2d: Layer {
     public let padding: Int
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                bias: Bool = true, rng: inout RandomState) {
+                bias: Bool = true, rng: inout Xoshiro256StarStar) {
         let fanIn = inChannels * kernel * kernel
         weight = parameterUniform([outChannels, inChannels, kernel, kernel], fanIn: fanIn, using: &rng)
         self.bias = bias ? parameterUniform([outChannels], fanIn: fanIn, using: &rng) : nil

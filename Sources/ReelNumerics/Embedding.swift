@@ -1,5 +1,6 @@
 // Embedding lookup: rows of a table picked by integer ids.
 // Legend: V vocabulary (table rows), C width; ids of any shape S -> (S..., C).
+import ReelSystem
 
 /// table (V, C), ids (S...) -> (S..., C). Ids must be in 0..<V (checked).
 public func embedding(_ table: Tensor, ids: [Int32], shape: [Int]) -> Tensor {
@@ -21,7 +22,7 @@ public func embedding(_ table: Tensor, ids: [Int32], shape: [Int]) -> Tensor {
 public final class Embedding: Layer {
     public let weight: Tensor
 
-    public init(count: Int, features: Int, rng: inout RandomState) {
+    public init(count: Int, features: Int, rng: inout Xoshiro256StarStar) {
         weight = Tensor(randomNormal: [count, features], using: &rng, requiresGrad: true)
     }
 

@@ -1,5 +1,6 @@
 // Layer: a component with named parameters, and the flat view of those parameters
 // that optimizers (ReelOptim) and checkpoint files (ReelSafetensors) use.
+import ReelSystem
 
 /// A parameter as an optimizer sees it: its name, shape and contiguous value and
 /// gradient buffers (borrowed: the layer keeps them alive). `decay` follows the usual
@@ -39,7 +40,7 @@ public func prefixed(_ prefix: String, _ params: [(name: String, tensor: Tensor)
 }
 
 /// A trainable tensor initialised like PyTorch's default for a fan-in: U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
-public func parameterUniform(_ shape: [Int], fanIn: Int, using rng: inout RandomState) -> Tensor {
+public func parameterUniform(_ shape: [Int], fanIn: Int, using rng: inout Xoshiro256StarStar) -> Tensor {
     let bound = 1 / Float(max(fanIn, 1)).squareRoot()
     return Tensor(randomUniform: shape, bound: bound, using: &rng, requiresGrad: true)
 }
@@ -49,7 +50,7 @@ public final class Linear: Layer {
     public let weight: Tensor
     public let bias: Tensor?
 
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, rng: inout RandomState) {
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, rng: inout Xoshiro256StarStar) {
         weight = parameterUniform([outFeatures, inFeatures], fanIn: inFeatures, using: &rng)
         self.bias = bias ? parameterUniform([outFeatures], fanIn: inFeatures, using: &rng) : nil
     }

@@ -9,7 +9,7 @@
 //                     (or `y.backward(seed:)`) ADDS into every leaf's `grad`; `zeroGrad()`.
 //                     The graph and intermediate gradients are freed as backward runs.
 //   Inference         `GradMode.withoutGrad { ... }`: no graph, nothing kept.
-//   RandomState       seeded generator for init, noise and dropout.
+//   Xoshiro256StarStar       seeded generator for init, noise and dropout.
 //   Layer protocol    namedParameters() ("attn.qkv.weight", tensor); parameters();
 //                     parameterViews() -> [ParameterView(name, shape, value, grad, decay)]
 //                     for optimizers (ReelOptim's ParameterRef) and checkpoints.
@@ -35,7 +35,7 @@
 //   Tensor buffers are recycled (BufferPool), so repeated passes do not page-fault.
 //
 // Example (inference):
-//   var rng = RandomState(seed: 1)
+//   var rng = Xoshiro256StarStar(seed: 1)
 //   let attn = SelfAttention(width: 192, heads: 6, rng: &rng)
 //   let y = GradMode.withoutGrad { attn(x, rope: rope) }  // x (B,T,192) -> (B,T,192)
 //
@@ -45,6 +45,7 @@
 // Speed: OpenBLAS sgemm with its AVX-512 kernels on CPUs that have them (selected by
 // cpuid before OpenBLAS loads, see COpenBLAS), the elementwise, normalization and
 // softmax kernels of ReelKernels in AVX-512 / AVX2 / SSE clones picked at load time.
+import ReelSystem
 
 /// A one-line description of the engine's backends, for benchmarks and `--version` output.
 public enum Engine {

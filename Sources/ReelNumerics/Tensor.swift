@@ -14,6 +14,7 @@
 // leaves (parameters, inputs marked requiresGrad) keep theirs.
 
 import Foundation
+import ReelSystem
 
 /// Data and (lazily allocated, zero-initialised) gradient buffers shared by a tensor and its views.
 public final class TensorStorage: @unchecked Sendable {
@@ -114,17 +115,17 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// Normal(0, std) samples from `rng` (Box-Muller).
-    public convenience init(randomNormal shape: [Int], std: Float = 1, using rng: inout RandomState,
+    public convenience init(randomNormal shape: [Int], std: Float = 1, using rng: inout Xoshiro256StarStar,
                             requiresGrad: Bool = false) {
         self.init(uninitialized: shape, requiresGrad: requiresGrad)
         for i in 0..<count { data[i] = rng.nextNormal() * std }
     }
 
     /// Uniform(-bound, bound) samples from `rng`.
-    public convenience init(randomUniform shape: [Int], bound: Float, using rng: inout RandomState,
+    public convenience init(randomUniform shape: [Int], bound: Float, using rng: inout Xoshiro256StarStar,
                             requiresGrad: Bool = false) {
         self.init(uninitialized: shape, requiresGrad: requiresGrad)
-        for i in 0..<count { data[i] = (rng.nextUniform() * 2 - 1) * bound }
+        for i in 0..<count { data[i] = (rng.nextFloat() * 2 - 1) * bound }
     }
 
     /// A copy of the data as an array.
@@ -224,41 +225,3 @@ extension Tensor: CustomStringConvertible {
     }
 }
 
-/// A small, fast, seedable generator (xoshiro256**), for initialisation, noise and dropout.
-public struct RandomState: Sendable {
-    var s: (UInt64, UInt64, UInt64, UInt64)
-
-    public init(seed: UInt64) {
-        var z = seed
-        func splitmix() -> UInt64 {
-            z &+= 0x9E37_79B9_7F4A_7C15
-            var x = z
-            x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
-            return x ^ (x >> 31)
-        }
-        s = (splitmix(), splitmix(), splitmix(), splitmix())
-    }
-
-    public mutating func next() -> UInt64 {
-        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
-        let t = s.1 << 17
-        s.2 ^= s.0
-        s.3 ^= s.1
-        s.1 ^= s.2
-        s.0 ^= s.3
-        s.2 ^= t
-        s.3 = s.3 << 45 | s.3 >> 19
-        return result
-    }
-
-    /// Uniform in [0, 1).
-    public mutating func nextUniform() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
-
-    /// Standard normal (Box-Muller).
-    public mutating func nextNormal() -> Float {
-        let u1 = max(Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0), 1e-300)
-        let u2 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
-        return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
-    }
-}

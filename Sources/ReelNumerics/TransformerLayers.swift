@@ -2,6 +2,7 @@
 // transformer block (the blocks themselves live with their models, e.g. ReelDiT's DiTBlock).
 //
 // Legend: B batch, T video tokens, L text tokens, C width, Ct text width, H heads, D = C/H.
+import ReelSystem
 
 /// Multi-head self-attention with a fused qkv projection and optional 3-D rotary embedding.
 public final class SelfAttention: Layer {
@@ -9,7 +10,7 @@ public final class SelfAttention: Layer {
     public let qkv: Linear
     public let proj: Linear
 
-    public init(width: Int, heads: Int, rng: inout RandomState) {
+    public init(width: Int, heads: Int, rng: inout Xoshiro256StarStar) {
         self.heads = heads
         qkv = Linear(width, 3 * width, rng: &rng)
         proj = Linear(width, width, rng: &rng)
@@ -40,7 +41,7 @@ public final class CrossAttention: Layer {
     public let kv: Linear
     public let proj: Linear
 
-    public init(width: Int, contextWidth: Int, heads: Int, rng: inout RandomState) {
+    public init(width: Int, contextWidth: Int, heads: Int, rng: inout Xoshiro256StarStar) {
         self.heads = heads
         q = Linear(width, width, rng: &rng)
         kv = Linear(contextWidth, 2 * width, rng: &rng)
@@ -66,7 +67,7 @@ public final class FeedForward: Layer {
     public let fc2: Linear
     public let approximation: GELUApproximation
 
-    public init(width: Int, hidden: Int, approximation: GELUApproximation = .tanh, rng: inout RandomState) {
+    public init(width: Int, hidden: Int, approximation: GELUApproximation = .tanh, rng: inout Xoshiro256StarStar) {
         fc1 = Linear(width, hidden, rng: &rng)
         fc2 = Linear(hidden, width, rng: &rng)
         self.approximation = approximation

@@ -1,4 +1,5 @@
 import ReelSafetensors
+import ReelSystem
 
 /// Saves everything needed to resume training exactly, in one safetensors
 /// file written atomically (temporary file + rename):
@@ -151,7 +152,9 @@ public final class TrainingCheckpoint {
             guard words.allSatisfy({ $0 != nil }) else {
                 throw OptimizerError.checkpoint("metadata \(CheckpointKey.rng) is \"\(text)\", expected hexadecimal words")
             }
-            rng = try Xoshiro256StarStar(stateWords: words.compactMap { $0 })
+            do { rng = try Xoshiro256StarStar(stateWords: words.compactMap { $0 }) } catch {
+                throw OptimizerError.checkpoint("metadata \(CheckpointKey.rng): \(error.message)")
+            }
         } else {
             rng = nil
         }

@@ -1,3 +1,5 @@
+import ReelSystem
+
 /// One tensor's entry in a safetensors header.
 public struct SafetensorsTensorInfo: Equatable, Sendable {
     public let name: String
@@ -26,7 +28,11 @@ struct SafetensorsHeader {
         guard json.count > 0, json[0] == UInt8(ascii: "{") else {
             throw SafetensorsError.headerNotObject(firstByte: json.first)
         }
-        guard case let .object(members) = try JSONReader.parseDocument(json) else {
+        let document: JSONValue
+        do { document = try JSONReader.parseDocument(json, document: "header") } catch {
+            throw SafetensorsError.malformedJSON(byteOffset: error.byteOffset, reason: error.reason)
+        }
+        guard case let .object(members) = document else {
             throw SafetensorsError.headerNotObject(firstByte: json.first)
         }
 

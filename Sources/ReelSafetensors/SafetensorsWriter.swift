@@ -100,7 +100,7 @@ public struct SafetensorsWriter {
         if let metadata {
             json += "\"__metadata__\":{"
             json += metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-                .map { jsonQuoted($0) + ":" + jsonQuoted(metadata[$0] ?? "") }
+                .map { jsonString($0) + ":" + jsonString(metadata[$0] ?? "") }
                 .joined(separator: ",")
             json += "}"
             first = false
@@ -110,7 +110,7 @@ public struct SafetensorsWriter {
             if !first { json += "," }
             first = false
             let shape = info.shape.map(String.init).joined(separator: ",")
-            json += "\(jsonQuoted(info.name)):{\"dtype\":\"\(info.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes.count)]}"
+            json += "\(jsonString(info.name)):{\"dtype\":\"\(info.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes.count)]}"
             offset += bytes.count
         }
         json += "}"

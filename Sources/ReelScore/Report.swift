@@ -3,6 +3,7 @@
 
 import ReelStream
 import ReelWorld
+import ReelSystem
 
 extension ClipScore {
     static func number(_ v: Double, _ digits: Int = 3) -> String {

@@ -1,3 +1,5 @@
+import ReelSystem
+
 /// prov: which tool made or changed the stream. The payload is one UTF-8 JSON
 /// object with these members (others may follow in later versions):
 ///   "tool" string, "version" string, "args" array of strings,
@@ -37,24 +39,3 @@ public struct Provenance: Equatable, Sendable {
 /// reel's software version (the stream format has its own version).
 public let reelVersion = "0.1.0"
 
-/// A JSON string literal for `s`.
-public func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 {
-                let h = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-    }
-    return out + "\""
-}

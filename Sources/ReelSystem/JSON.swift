@@ -1,4 +1,4 @@
-// A strict JSON reader for safetensors headers.
+// reel's one JSON reader and string escaper: safetensors headers, prov records, config files.
 //
 // Foundation's JSONSerialization silently keeps one of two duplicate keys and
 // turns every number into a Double-backed NSNumber, so it can neither reject a
@@ -7,12 +7,16 @@
 // bounds the nesting depth (no stack overflow on hostile input) and reports
 // byte offsets.
 
-struct JSONMember {
-    var key: String
-    var value: JSONValue
+/// One member of a JSON object, in the order the text has it (duplicates kept, for the caller to refuse).
+public struct JSONMember: Equatable, Sendable {
+    public var key: String
+    public var value: JSONValue
+    public init(key: String, value: JSONValue) { self.key = key; self.value = value }
 }
 
-indirect enum JSONValue {
+/// A JSON value as the text has it: members in order, numbers as their literal text (exact for
+/// 64-bit integers; `3` and `3.0` differ).
+public indirect enum JSONValue: Equatable, Sendable {
     case object([JSONMember])
     case array([JSONValue])
     case string(String)
@@ -20,7 +24,7 @@ indirect enum JSONValue {
     case bool(Bool)
     case null
 
-    var kindName: String {
+    public var kindName: String {
         switch self {
         case .object: return "an object"
         case .array: return "an array"
@@ -30,11 +34,37 @@ indirect enum JSONValue {
         case .null: return "null"
         }
     }
+
+    /// The value of the first member named `key` of an object; nil for a missing key or a non-object.
+    public subscript(key: String) -> JSONValue? {
+        if case let .object(members) = self { return members.first { $0.key == key }?.value }
+        return nil
+    }
+
+    /// The value as compact JSON text again (numbers as they were written).
+    public var jsonText: String {
+        switch self {
+        case let .string(s): return jsonString(s)
+        case let .number(x): return x
+        case let .bool(b): return String(b)
+        case .null: return "null"
+        case let .array(a): return "[" + a.map(\.jsonText).joined(separator: ",") + "]"
+        case let .object(m): return "{" + m.map { jsonString($0.key) + ":" + $0.value.jsonText }.joined(separator: ",") + "}"
+        }
+    }
+}
+
+/// Text that is not JSON: what is wrong and the byte offset where the reader found it.
+public struct JSONSyntaxError: ReelError, Equatable {
+    public let byteOffset: Int
+    public let reason: String
+    public var kind: ErrorKind { .badData }
+    public var description: String { "\(reason) at byte \(byteOffset)" }
 }
 
 /// Returns the byte offset of the first invalid UTF-8 sequence, or nil when
 /// `bytes` is valid UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
-func firstInvalidUTF8Offset(_ bytes: UnsafeRawBufferPointer) -> Int? {
+public func firstInvalidUTF8Offset(_ bytes: UnsafeRawBufferPointer) -> Int? {
     var i = 0
     let n = bytes.count
     while i < n {
@@ -61,32 +91,44 @@ func firstInvalidUTF8Offset(_ bytes: UnsafeRawBufferPointer) -> Int? {
     return nil
 }
 
-struct JSONReader {
-    static let maximumDepth = 32
+/// A strict reader (RFC 8259): nesting bounded (no stack overflow on hostile input), errors with
+/// byte offsets. `document` names the text in messages ("unexpected end of \(document)").
+public struct JSONReader {
+    public static let maximumDepth = 32
 
     private let bytes: UnsafeRawBufferPointer
+    private let document: String
     private var pos = 0
 
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    private init(_ bytes: UnsafeRawBufferPointer, document: String) { self.bytes = bytes; self.document = document }
 
-    /// Parses one JSON value that must fill `bytes` apart from surrounding whitespace.
-    static func parseDocument(_ bytes: UnsafeRawBufferPointer) throws -> JSONValue {
-        var reader = JSONReader(bytes)
+    /// Parses one JSON value that must fill `text` apart from surrounding whitespace.
+    public static func parse(_ text: String, document: String = "text") throws(JSONSyntaxError) -> JSONValue {
+        let result = Array(text.utf8).withUnsafeBytes { b in
+            Result { () throws(JSONSyntaxError) -> JSONValue in try parseDocument(b, document: document) }
+        }
+        return try result.get()
+    }
+
+    /// Parses one JSON value that must fill `bytes` (UTF-8) apart from surrounding whitespace.
+    public static func parseDocument(_ bytes: UnsafeRawBufferPointer, document: String = "text") throws(JSONSyntaxError) -> JSONValue {
+        if let bad = firstInvalidUTF8Offset(bytes) { throw JSONSyntaxError(byteOffset: bad, reason: "invalid UTF-8") }
+        var reader = JSONReader(bytes, document: document)
         reader.skipWhitespace()
         let value = try reader.parseValue(depth: 0)
         reader.skipWhitespace()
         if reader.pos != bytes.count {
-            throw reader.error("unexpected \(reader.describeByte()) after the end of the header object")
+            throw reader.error("unexpected \(reader.describeByte()) after the end of the JSON value")
         }
         return value
     }
 
-    private func error(_ reason: String) -> SafetensorsError {
-        .malformedJSON(byteOffset: pos, reason: reason)
+    private func error(_ reason: String) -> JSONSyntaxError {
+        JSONSyntaxError(byteOffset: pos, reason: reason)
     }
 
     private func describeByte() -> String {
-        guard pos < bytes.count else { return "end of header" }
+        guard pos < bytes.count else { return "end of \(document)" }
         let b = bytes[pos]
         if b >= 0x21 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
         return "byte 0x\(String(b, radix: 16))"
@@ -101,15 +143,15 @@ struct JSONReader {
         }
     }
 
-    private mutating func expect(_ byte: UInt8, _ what: String) throws {
+    private mutating func expect(_ byte: UInt8, _ what: String) throws(JSONSyntaxError) {
         guard pos < bytes.count, bytes[pos] == byte else {
             throw error("expected \(what), found \(describeByte())")
         }
         pos += 1
     }
 
-    private mutating func parseValue(depth: Int) throws -> JSONValue {
-        guard pos < bytes.count else { throw error("unexpected end of header, expected a value") }
+    private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        guard pos < bytes.count else { throw error("unexpected end of \(document), expected a value") }
         switch bytes[pos] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
@@ -122,10 +164,10 @@ struct JSONReader {
         }
     }
 
-    private mutating func parseLiteral(_ word: StaticString) throws {
+    private mutating func parseLiteral(_ word: StaticString) throws(JSONSyntaxError) {
         let start = pos
         let n = word.utf8CodeUnitCount
-        guard pos + n <= bytes.count else { throw error("unexpected end of header") }
+        guard pos + n <= bytes.count else { throw error("unexpected end of \(document)") }
         for k in 0..<n where bytes[pos + k] != word.utf8Start[k] {
             pos = start
             throw error("invalid literal, expected \(word)")
@@ -133,7 +175,7 @@ struct JSONReader {
         pos += n
     }
 
-    private mutating func parseObject(depth: Int) throws -> JSONValue {
+    private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         if depth > JSONReader.maximumDepth { throw error("nesting deeper than \(JSONReader.maximumDepth) levels") }
         pos += 1  // '{'
         var members: [JSONMember] = []
@@ -151,14 +193,14 @@ struct JSONReader {
             let value = try parseValue(depth: depth)
             members.append(JSONMember(key: key, value: value))
             skipWhitespace()
-            guard pos < bytes.count else { throw error("unexpected end of header inside an object") }
+            guard pos < bytes.count else { throw error("unexpected end of \(document) inside an object") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
             if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
             throw error("expected ',' or '}' in an object, found \(describeByte())")
         }
     }
 
-    private mutating func parseArray(depth: Int) throws -> JSONValue {
+    private mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         if depth > JSONReader.maximumDepth { throw error("nesting deeper than \(JSONReader.maximumDepth) levels") }
         pos += 1  // '['
         var items: [JSONValue] = []
@@ -168,14 +210,14 @@ struct JSONReader {
             skipWhitespace()
             items.append(try parseValue(depth: depth))
             skipWhitespace()
-            guard pos < bytes.count else { throw error("unexpected end of header inside an array") }
+            guard pos < bytes.count else { throw error("unexpected end of \(document) inside an array") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
             if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
             throw error("expected ',' or ']' in an array, found \(describeByte())")
         }
     }
 
-    private mutating func parseHex4() throws -> UInt32 {
+    private mutating func parseHex4() throws(JSONSyntaxError) -> UInt32 {
         guard pos + 4 <= bytes.count else { throw error("truncated \\u escape") }
         var v: UInt32 = 0
         for _ in 0..<4 {
@@ -193,8 +235,8 @@ struct JSONReader {
         return v
     }
 
-    /// Parses a string at `pos` (which holds '"'). The header was validated as UTF-8 beforehand.
-    private mutating func parseString() throws -> String {
+    /// Parses a string at `pos` (which holds '"'). The text was validated as UTF-8 beforehand.
+    private mutating func parseString() throws(JSONSyntaxError) -> String {
         pos += 1
         var out: [UInt8] = []
         while true {
@@ -239,7 +281,7 @@ struct JSONReader {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private mutating func parseNumber() throws -> String {
+    private mutating func parseNumber() throws(JSONSyntaxError) -> String {
         let start = pos
         func digits() -> Int {
             let s = pos
@@ -271,9 +313,9 @@ struct JSONReader {
     }
 }
 
-/// The JSON text of `s` as serde_json writes it: `"`, `\` and control
+/// The JSON string literal of `s` as serde_json writes it: `"`, `\` and control
 /// characters escaped, everything else (including non-ASCII) verbatim.
-func jsonQuoted(_ s: String) -> String {
+public func jsonString(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
         switch u {

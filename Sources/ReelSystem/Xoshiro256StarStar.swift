@@ -9,7 +9,8 @@ import Darwin
 /// xoshiro256** (Blackman & Vigna), seeded through SplitMix64: a small,
 /// fast, seedable generator whose whole state can be saved and restored
 /// exactly, including the cached second value of the Box-Muller normal
-/// sampler.
+/// sampler. reel's one generator of its kind: weight initialisation, noise,
+/// dropout and training's data order all draw from it.
 public struct Xoshiro256StarStar: RandomNumberGenerator, Equatable, Sendable {
     private var s0, s1, s2, s3: UInt64
     private var spareNormal: Float?
@@ -34,12 +35,12 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Equatable, Sendable {
     }
 
     /// Restores a state saved with `stateWords`.
-    public init(stateWords w: [UInt64]) throws {
+    public init(stateWords w: [UInt64]) throws(RandomStateError) {
         guard w.count == 6, w[4] <= 1, w[5] <= UInt64(UInt32.max) else {
-            throw OptimizerError.invalidConfiguration("random state needs 6 words (4 state, spare flag 0/1, spare bits), got \(w)")
+            throw RandomStateError(message: "random state needs 6 words (4 state, spare flag 0/1, spare bits), got \(w)")
         }
         guard w[0] | w[1] | w[2] | w[3] != 0 else {
-            throw OptimizerError.invalidConfiguration("random state is all zero, which xoshiro256** never reaches")
+            throw RandomStateError(message: "random state is all zero, which xoshiro256** never reaches")
         }
         s0 = w[0]; s1 = w[1]; s2 = w[2]; s3 = w[3]
         spareNormal = w[4] == 1 ? Float(bitPattern: UInt32(w[5])) : nil
@@ -84,4 +85,11 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Equatable, Sendable {
     public mutating func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>, mean: Float = 0, standardDeviation: Float = 1) {
         for i in buffer.indices { buffer[i] = mean + standardDeviation * nextNormal() }
     }
+}
+
+/// A saved generator state that cannot be restored (a checkpoint's damaged metadata).
+public struct RandomStateError: ReelError, Equatable {
+    public let message: String
+    public var kind: ErrorKind { .badData }
+    public var description: String { message }
 }

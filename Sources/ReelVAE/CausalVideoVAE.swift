@@ -62,6 +62,7 @@
 // whole-clip result (see VAEStreaming.swift).
 
 import ReelNumerics
+import ReelSystem
 
 /// The last input frames of every causal convolution, carried between chunks.
 public final class CausalCache {
@@ -79,7 +80,7 @@ public final class CausalConv3d: Layer {
     let slot: Int
 
     init(_ ci: Int, _ co: Int, kernel: Int = 3, kernelT: Int = 3, slot: Int, initScale: Float = 1,
-         rng: inout RandomState) {
+         rng: inout Xoshiro256StarStar) {
         let fanIn = ci * kernelT * kernel * kernel
         weight = parameterUniform([co, ci, kernelT, kernel, kernel], fanIn: fanIn, using: &rng)
         bias = parameterUniform([co], fanIn: fanIn, using: &rng)
@@ -118,7 +119,7 @@ public final class CausalResidualBlock: Layer {
     let conv1: CausalConv3d
     let conv2: CausalConv3d
 
-    init(_ c: Int, slots: inout Int, rng: inout RandomState) {
+    init(_ c: Int, slots: inout Int, rng: inout Xoshiro256StarStar) {
         conv1 = CausalConv3d(c, c, slot: slots, rng: &rng)
         conv2 = CausalConv3d(c, c, slot: slots + 1, initScale: 0.1, rng: &rng)
         slots += 2
@@ -209,7 +210,7 @@ public final class CausalVideoVAE: Layer {
     public init(config: VAEConfig, seed: UInt64) throws(VAEError) {
         try config.validate()
         self.config = config
-        var rng = RandomState(seed: seed)
+        var rng = Xoshiro256StarStar(seed: seed)
         var slot = 0
         func conv(_ ci: Int, _ co: Int, kernel: Int = 3, scale: Float = 1) -> CausalConv3d {
             defer { slot += 1 }

@@ -6,6 +6,7 @@ import Foundation
 import ReelNumerics
 import ReelOptim
 import ReelSafetensors
+import ReelSystem
 
 public struct VAETrainingOptions: Sendable {
     public var dataDirectories: [String] = []

@@ -7,17 +7,18 @@
 import Foundation
 import ReelDiT
 import ReelNumerics
+import ReelSystem
 
 let cfg = DiTConfig()
 let model = try DiffusionTransformer(config: cfg, seed: 1)
-var rng = RandomState(seed: 2)
-for (_, t) in model.namedParameters() { for i in 0..<t.count where t.data[i] == 0 { t.data[i] = (rng.nextUniform() - 0.5) * 0.02 } }
+var rng = Xoshiro256StarStar(seed: 2)
+for (_, t) in model.namedParameters() { for i in 0..<t.count where t.data[i] == 0 { t.data[i] = (rng.nextFloat() - 0.5) * 0.02 } }
 let frames = 5, gh = 8, gw = 8, n = frames * gh * gw, l = 40
 
 @MainActor func batch(_ b: Int) -> DiTBatch {
     let text = textCondition(l)
     let t = textInputs(Array(repeating: [text], count: b), null: textCondition(2), frames: frames, width: cfg.textWidth)
-    return DiTBatch(tokens: Tensor(randomNormal: [b, n, cfg.tokenDim], using: &rng), levels: (0..<(b * frames)).map { _ in rng.nextUniform() },
+    return DiTBatch(tokens: Tensor(randomNormal: [b, n, cfg.tokenDim], using: &rng), levels: (0..<(b * frames)).map { _ in rng.nextFloat() },
                     frames: frames, gridH: gh, gridW: gw, text: t.text, textValid: t.valid, textSegment: t.textSegment,
                     frameSegment: t.frameSegment, pooled: t.pooled)
 }

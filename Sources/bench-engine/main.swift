@@ -16,6 +16,7 @@
 import Foundation
 import ReelNumerics
 import ReelDiT
+import ReelSystem
 
 // The peak every ratio is a share of: measured here (an FMA loop on every core), unless
 // REEL_PEAK_GFLOPS names one.
@@ -42,7 +43,7 @@ print("bench-engine: \(Engine.description)")
 print("CPU AVX-512: \(Gemm.cpuHasAVX512 ? "yes" : "no"); measured fp32 peak (\(measuredPeak.vectorBits)-bit FMA loop on \(ProcessInfo.processInfo.activeProcessorCount) cores): \(Int(measuredPeak.gflops)) GFLOP/s; peak used for ratios: \(Int(peak)) GFLOP/s")
 print("")
 print("GEMM (C = A B, row-major, fp32)            GFLOP/s   of peak")
-var rng = RandomState(seed: 1)
+var rng = Xoshiro256StarStar(seed: 1)
 let blockOnly = ProcessInfo.processInfo.environment["REEL_BENCH_BLOCK_ONLY"] != nil
 let gemmShapes = ProcessInfo.processInfo.environment["REEL_BENCH_SKIP_GEMM"] != nil || blockOnly ? []
     : [(1024, 1024, 1024), (320, 192, 576), (320, 192, 768), (320, 768, 192)]

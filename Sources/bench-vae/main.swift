@@ -11,6 +11,7 @@
 import Foundation
 import ReelNumerics
 import ReelVAE
+import ReelSystem
 
 // The machine's fp32 peak, measured (an FMA loop on every core), unless REEL_PEAK_GFLOPS names one.
 let peakGFLOPS = Double(ProcessInfo.processInfo.environment["REEL_PEAK_GFLOPS"] ?? "") ?? MachinePeak.measure().gflops
@@ -132,7 +133,7 @@ enum TorchUnavailable: Error, CustomStringConvertible {
 
 /// Best of 3 whole-clip encode+decode (no streaming) of a (1,3,T,H,W) clip, in seconds.
 func wholeClip(_ vae: CausalVideoVAE, width: Int, height: Int, frames: Int) -> Double {
-    var rng = RandomState(seed: 1)
+    var rng = Xoshiro256StarStar(seed: 1)
     let x = Tensor(randomUniform: [1, 3, frames, height, width], bound: 1, using: &rng)
     var best = Double.infinity
     for _ in 0..<4 {

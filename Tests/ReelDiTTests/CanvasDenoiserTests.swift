@@ -3,6 +3,7 @@ import XCTest
 import ReelDiT
 import ReelNumerics
 import ReelStream
+import ReelSystem
 
 final class CanvasDenoiserTests: XCTestCase {
     let null = textCondition(8, tokens: 2, width: 6, frames: 0..<0)
@@ -87,7 +88,7 @@ final class CanvasDenoiserTests: XCTestCase {
         let head = ClipHeader(clip: 0, kind: .latents, dtype: .f32, channels: 8, width: 4, height: 4, frameCount: 3,
                               spatialFactor: 4, temporalFactor: 4, firstFrameAlone: true, model: "test-vae")
         let block = TokenBlock(clip: 0, count: 4, dim: 32, dtype: .f32)
-        var rng = RandomState(seed: 5)
+        var rng = Xoshiro256StarStar(seed: 5)
         let given = (0..<128).map { _ in rng.nextNormal() * 3 + 0.25 }
         for i in 0..<128 { block.mutableData.storeBytes(of: given[i], toByteOffset: i * 4, as: Float.self) }
         for i in 0..<4 { block.setPosition(i, t: 0, h: Int32(i / 2), w: Int32(i % 2)) }

@@ -4,6 +4,7 @@ import ReelDiT
 import ReelNumerics
 import ReelOptim
 import ReelStream
+import ReelSystem
 
 /// A tiny model for fast tests: 8 latent channels, width 24, 2 blocks.
 func tinyConfig() -> DiTConfig {
@@ -13,12 +14,12 @@ func tinyConfig() -> DiTConfig {
 
 /// Gives every zero-initialised (adaLN-Zero) weight small random values, so tests see every path.
 func randomize(_ model: DiffusionTransformer, seed: UInt64) {
-    var rng = RandomState(seed: seed)
-    for (_, t) in model.namedParameters() { for i in 0..<t.count where t.data[i] == 0 { t.data[i] = (rng.nextUniform() - 0.5) * 0.2 } }
+    var rng = Xoshiro256StarStar(seed: seed)
+    for (_, t) in model.namedParameters() { for i in 0..<t.count where t.data[i] == 0 { t.data[i] = (rng.nextFloat() - 0.5) * 0.2 } }
 }
 
 func textCondition(_ seed: UInt64, tokens: Int, width: Int, frames: Range<Int>) -> TextCondition {
-    var rng = RandomState(seed: seed)
+    var rng = Xoshiro256StarStar(seed: seed)
     return TextCondition(tokenStates: (0..<(tokens * width)).map { _ in rng.nextNormal() }, tokenCount: tokens,
                          pooled: (0..<width).map { _ in rng.nextNormal() }, frames: frames)
 }
@@ -27,7 +28,7 @@ final class DiTModelTests: XCTestCase {
     func testUntrainedModelPredictsZeroVelocity() throws {
         // adaLN-Zero: the output projection starts at zero.
         let m = try DiffusionTransformer(config: tinyConfig(), seed: 1)
-        var rng = RandomState(seed: 2)
+        var rng = Xoshiro256StarStar(seed: 2)
         let t = textInputs([[textCondition(3, tokens: 3, width: 6, frames: 0..<2)]], null: textCondition(4, tokens: 2, width: 6, frames: 0..<0), frames: 2, width: 6)
         let x = Tensor(randomNormal: [1, 2 * 4, 32], using: &rng)
         let v = m(DiTBatch(tokens: x, levels: [0.5, 1], frames: 2, gridH: 2, gridW: 2, text: t.text, textValid: t.valid,
@@ -51,7 +52,7 @@ final class DiTModelTests: XCTestCase {
         var c = tinyConfig()
         c.latentShift = (0..<8).map { Float($0) * 0.1 }
         c.latentScale = (0..<8).map { 1 + Float($0) * 0.5 }
-        var rng = RandomState(seed: 9)
+        var rng = Xoshiro256StarStar(seed: 9)
         let z = (0..<(3 * 8 * 4 * 6)).map { _ in rng.nextNormal() }
         let tokens = c.tokens(fromLatent: z, frames: 3, height: 4, width: 6)
         XCTAssertEqual(tokens.count, 3 * 2 * 3 * 32)
@@ -68,7 +69,7 @@ final class DiTModelTests: XCTestCase {
         var cfg = tinyConfig()
         cfg.width = 48; cfg.heads = 2; cfg.ropeT = 8; cfg.ropeH = 8; cfg.ropeW = 8
         let m = try DiffusionTransformer(config: cfg, seed: 5)
-        var rng = RandomState(seed: 6)
+        var rng = Xoshiro256StarStar(seed: 6)
         let f = 2, n = 4, d = cfg.tokenDim
         let x0 = (0..<(f * n * d)).map { _ in rng.nextNormal() }
         let text = textCondition(7, tokens: 3, width: 6, frames: 0..<f), null = textCondition(8, tokens: 2, width: 6, frames: 0..<0)
@@ -77,7 +78,7 @@ final class DiTModelTests: XCTestCase {
         let ti = textInputs([[text]], null: null, frames: f, width: 6)
         var first: Float = 0, last: Float = 0
         for step in 0..<4000 {
-            let t = max(0.02, rng.nextUniform())
+            let t = max(0.02, rng.nextFloat())
             let noise = (0..<(f * n * d)).map { _ in rng.nextNormal() }
             let xt = FlowSampler.initialState(clean: x0, noise: noise, levels: [t, t], tokensPerFrame: n, dim: d)
             let target = Tensor(zip(noise, x0).map { $0 - $1 }, shape: [1, f * n, d])

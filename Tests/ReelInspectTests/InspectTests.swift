@@ -171,7 +171,7 @@ final class InspectorTests: XCTestCase {
         XCTAssertEqual(error, "record 9: embeddings of text segment 9, but the stream has no text record for that segment")
         // prov that is not JSON.
         (_, error) = inspect(try knownStream(extra: { try $0.write(Record(type: .provenance, bytes: Array("{\"tool\": oops}".utf8))) }))
-        XCTAssertEqual(error, "record 9 (prov) is malformed: not JSON: expected a value at byte 9")
+        XCTAssertEqual(error, "record 9 (prov) is malformed: not JSON: expected a value, found 'o' at byte 9")
         // A frame out of order.
         (_, error) = inspect(try knownStream(extra: { w in
             let f = Frame(clip: 0, index: 5, byteCount: 768)
@@ -284,18 +284,6 @@ final class InspectorTests: XCTestCase {
         let bad = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         XCTAssertEqual(bad["valid"] as? Bool, false)
         XCTAssertEqual(bad["error"] as? String, "record 8 (FRAM) is truncated: 492 of 776 payload bytes")
-    }
-
-    func testJSONReader() throws {
-        let v = try JSONReader.parse("{\"tool\":\"a\\\"b\",\"args\":[\"x\",\"\\u00e9\"],\"seed\":null,\"n\":-1.5e2,\"ok\":true,\"o\":{}}")
-        XCTAssertEqual(v["tool"], .string("a\"b"))
-        XCTAssertEqual(v["args"], .array([.string("x"), .string("é")]))
-        XCTAssertEqual(v["seed"], .null)
-        XCTAssertEqual(v["n"], .number(-150))
-        XCTAssertEqual(v["ok"], .bool(true))
-        for bad in ["", "{", "{\"a\" 1}", "[1,]", "\"abc", "{} x", "nul"] {
-            XCTAssertThrowsError(try JSONReader.parse(bad), bad)
-        }
     }
 }
 

@@ -9,9 +9,10 @@
 import XCTest
 import ReelDiT
 @testable import ReelNumerics
+import ReelSystem
 
 final class GradientCheckTests: XCTestCase {
-    var rng = RandomState(seed: 77)
+    var rng = Xoshiro256StarStar(seed: 77)
 
     func randn(_ shape: [Int], scale: Float = 1) -> Tensor {
         Tensor(randomNormal: shape, std: scale, using: &rng, requiresGrad: true)
@@ -140,7 +141,7 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testBlocks() {
-        var r = RandomState(seed: 5)
+        var r = Xoshiro256StarStar(seed: 5)
         let block = DiTBlock(width: 16, heads: 2, contextWidth: 8, conditionWidth: 16, rng: &r)
         let rope = RotaryEmbedding3D(headDim: 8, axisDims: (2, 2, 4), positions: RotaryEmbedding3D.gridPositions(frames: 2, height: 1, width: 3))
         let ctx = randn([1, 3, 8]), cond = randn([1, 16])

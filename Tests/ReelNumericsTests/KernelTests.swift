@@ -5,12 +5,13 @@ import ReelKernels
 import Foundation
 import XCTest
 @testable import ReelNumerics
+import ReelSystem
 
 final class KernelTests: XCTestCase {
     /// OpenBLAS (through Gemm.sgemm, threaded split included) and the portable fallback
     /// against a Float64 triple loop, for every transpose combination, alpha and beta.
     func testGemmBackendsAgainstNaiveProduct() {
-        var rng = RandomState(seed: 9)
+        var rng = Xoshiro256StarStar(seed: 9)
         print(Engine.description)
         for (m, n, k) in [(7, 5, 3), (70, 90, 33), (300, 130, 70), (40, 600, 50)] {  // serial, row split, column split
             for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
@@ -66,7 +67,7 @@ final class KernelTests: XCTestCase {
 
     /// A fully masked query row gets zeros (forward) and passes no gradient.
     func testFullyMaskedQueryIsZero() {
-        var rng = RandomState(seed: 4)
+        var rng = Xoshiro256StarStar(seed: 4)
         let q = Tensor(randomNormal: [1, 2, 4], using: &rng, requiresGrad: true)
         let k = Tensor(randomNormal: [1, 3, 4], using: &rng, requiresGrad: true)
         let v = Tensor(randomNormal: [1, 3, 4], using: &rng, requiresGrad: true)
@@ -80,7 +81,7 @@ final class KernelTests: XCTestCase {
 
     /// Backward frees the graph and intermediate gradients; leaves keep theirs and accumulate.
     func testBackwardReleasesIntermediates() {
-        var rng = RandomState(seed: 8)
+        var rng = Xoshiro256StarStar(seed: 8)
         let layer = Linear(4, 3, rng: &rng)
         let x = Tensor(randomNormal: [2, 4], using: &rng, requiresGrad: true)
         let h = layer(x)                       // (2,3), an intermediate
@@ -97,7 +98,7 @@ final class KernelTests: XCTestCase {
     /// Random dropout: about p of the elements dropped, the rest scaled by 1/(1-p), the
     /// gradient through the same mask; identity when not training.
     func testRandomDropout() {
-        var rng = RandomState(seed: 21)
+        var rng = Xoshiro256StarStar(seed: 21)
         let x = Tensor(repeating: 2, shape: [100_000], requiresGrad: true)
         let y = dropout(x, p: 0.25, training: true, using: &rng)
         let dropped = y.scalars.filter { $0 == 0 }.count
@@ -131,7 +132,7 @@ final class KernelTests: XCTestCase {
 
     /// Large elementwise ops run in pieces across the cores; they must equal one serial kernel call.
     func testSplitElementwiseEqualsSerial() {
-        var rng = RandomState(seed: 12)
+        var rng = Xoshiro256StarStar(seed: 12)
         let x = Tensor(randomNormal: [600, 384], std: 3, using: &rng, requiresGrad: true)
         let n = x.count
         let g = Tensor(randomNormal: x.shape, using: &rng)

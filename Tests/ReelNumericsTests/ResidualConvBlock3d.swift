@@ -2,6 +2,7 @@
 // check and the PyTorch golden of Scripts/torch_reference.py); the VAE has blocks of its own.
 
 @testable import ReelNumerics
+import ReelSystem
 
 /// A residual block of causal 3-D convolutions (as in causal video VAEs):
 ///   h = CausalConv3d(silu(GroupNorm(x))); h = CausalConv3d(silu(GroupNorm(h)))
@@ -14,7 +15,7 @@ final class ResidualConvBlock3d: Layer {
     let conv2: Conv3d
     let skip: Conv3d?
 
-    init(inChannels: Int, outChannels: Int, groups: Int, kernel: Int = 3, rng: inout RandomState) {
+    init(inChannels: Int, outChannels: Int, groups: Int, kernel: Int = 3, rng: inout Xoshiro256StarStar) {
         norm1 = GroupNorm(groups: groups, channels: inChannels)
         conv1 = Conv3d(causal: inChannels, outChannels, kernel: (kernel, kernel, kernel), rng: &rng)
         norm2 = GroupNorm(groups: groups, channels: outChannels)

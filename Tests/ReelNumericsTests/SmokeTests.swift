@@ -1,10 +1,11 @@
 import XCTest
 import ReelDiT
 @testable import ReelNumerics
+import ReelSystem
 
 final class SmokeTests: XCTestCase {
     func testBlockRunsForwardAndBackward() {
-        var rng = RandomState(seed: 3)
+        var rng = Xoshiro256StarStar(seed: 3)
         let block = DiTBlock(width: 32, heads: 4, contextWidth: 24, conditionWidth: 32, rng: &rng)
         let x = Tensor(randomNormal: [2, 12, 32], using: &rng, requiresGrad: true)
         let c = Tensor(randomNormal: [2, 32], using: &rng)

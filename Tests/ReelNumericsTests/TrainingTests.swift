@@ -8,6 +8,7 @@
 import XCTest
 import ReelOptim
 @testable import ReelNumerics
+import ReelSystem
 
 final class TinyMeanModel: Layer {
     let inProj: Linear
@@ -16,7 +17,7 @@ final class TinyMeanModel: Layer {
     let mlp: FeedForward
     let outProj: Linear
 
-    init(rng: inout RandomState) {
+    init(rng: inout Xoshiro256StarStar) {
         inProj = Linear(8, 32, rng: &rng)
         attn = SelfAttention(width: 32, heads: 2, rng: &rng)
         norm = LayerNorm(32)
@@ -39,7 +40,7 @@ final class TinyMeanModel: Layer {
 }
 
 final class TrainingTests: XCTestCase {
-    func batch(_ rng: inout RandomState, size: Int) -> (Tensor, Tensor) {
+    func batch(_ rng: inout Xoshiro256StarStar, size: Int) -> (Tensor, Tensor) {
         let x = Tensor(randomNormal: [size, 6, 8], using: &rng)
         let y = Tensor(zeros: [size, 6, 8])
         for b in 0..<size {
@@ -53,7 +54,7 @@ final class TrainingTests: XCTestCase {
     }
 
     func testTinyAttentionModelLearnsTheMean() throws {
-        var rng = RandomState(seed: 2026)
+        var rng = Xoshiro256StarStar(seed: 2026)
         let model = TinyMeanModel(rng: &rng)
         let params = model.parameterViews().map {
             ParameterRef(name: $0.name, shape: $0.shape, value: $0.value, grad: $0.grad, decay: $0.decay)

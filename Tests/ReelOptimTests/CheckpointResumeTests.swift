@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import ReelSafetensors
 @testable import ReelOptim
+import ReelSystem
 
 /// A small deterministic training problem: fit y = x·W + b (W 9x5, b 5)
 /// to a fixed teacher, each step on a fresh minibatch drawn from the RNG

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ReelOptim
+import ReelSystem
 
 final class RandomTests: XCTestCase {
     func testXoshiroReferenceSequence() throws {

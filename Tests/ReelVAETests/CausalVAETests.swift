@@ -7,6 +7,7 @@ import ReelOptim
 import ReelVAE
 import ReelWorld
 import XCTest
+import ReelSystem
 
 /// A small network for fast tests (the shipped one is wider).
 func tinyVAE(spatialFactor: Int = 8, seed: UInt64 = 1, channels: Int = 8, latent: Int = 4) throws -> CausalVideoVAE {
@@ -15,7 +16,7 @@ func tinyVAE(spatialFactor: Int = 8, seed: UInt64 = 1, channels: Int = 8, latent
 }
 
 func randomClip(frames: Int, width: Int, height: Int, seed: UInt64) -> Tensor {
-    var rng = RandomState(seed: seed)
+    var rng = Xoshiro256StarStar(seed: seed)
     return Tensor(randomUniform: [1, 3, frames, height, width], bound: 1, using: &rng)  // (1,3,T,H,W)
 }
 
