@@ -26,36 +26,9 @@
 // GroupNorm over (T,H,W) would let later frames change earlier ones and break
 // both causality and chunked streaming.
 //
-// Why 4x in space, 32 latent channels and 96 channels in both stages (measured; the
-// shipped model is s = 4, Z = 32, C1 = C2 = 96): the targets are reconstruction
-// quality, and on two cores the training budget decides it. The earlier default, 8x with 16 channels
-// (48x fewer values than pixels over 4 frames), plateaued at 26.6 dB held-out
-// synthetic / 23.3 dB real after 7800 steps (~60 min: 2400 -> 25.2, 5600 -> 26.3,
-// 7800 -> 26.6). 4x with 16 channels (12x fewer values) passed that in 8 minutes:
-// 2400 steps on 32x32 crops gave 27.7 / 24.2 dB, where the same 2400 steps at 8x had
-// given 25.2 / 21.8. Small crops train the fully convolutional network 3.3x faster
-// per step (5.3 vs 1.8 steps/s) and, in equal wall time, to a better model (27.4 vs
-// 24.5 dB after 5.6 minutes). At 4x both stages run at 1/4 resolution and the last
-// one feeds the 192 values of each 4x4-pixel, 4-frame output block: at C1 = 48 the
-// error sat on edges (67-87% of the squared error on the 5-15% of pixels next to
-// one, even in first frames, whose latent holds a third of their values); C1 = 96
-// costs 1.3x per step and reached 28.0 / 24.6 dB at step 2500, where C1 = 48 had
-// 27.7 / 24.1 at step 5000.
-// Z = 32 (6x fewer values than pixels over 4 frames, where Z = 16 has 12x): after 23000
-// steps the Z = 16 model reached 30.85 dB held-out synthetic, rising ~0.05 dB per 3000
-// steps, 1.15 dB under the 32 dB target, and its error sat on the frames after the first
-// (32.5 dB on first frames, 29.4-30.2 on the others: the 4-frame groups). The best linear
-// code of each 4x4-pixel, 4-frame block (Scripts/vae_pca_bound.py, PCA on world clips)
-// gives 29.1 dB with 16 values and 32.0 with 32: the trained Z = 16 network was only
-// 1.8 dB above a linear code of its size. Z = 32 costs 3% more parameters and the same
-// time per step, and reached 31.0 / 27.3 dB at step 5000, where Z = 16 had 29.2 / 25.8.
-// After 20000 steps (80 minutes): 33.3 / 30.3 dB (Z = 16 after 23000: 30.85 / 28.1);
-// by step 10000 it had passed 32 (32.4 / 29.0). Encode + decode speed is unchanged
-// (181 frames/s at 64x64 against 183). At 2.5e-4 the Z = 32 run's loss spiked from 25
-// to 16 dB near step 4500, so from step 3500 on it trains at 1.5e-4.
-// The price is tokens: at 64x64 a 4x latent frame is 16x16 cells, 64 tokens of 128
-// values with reel-patchify's default 1x2x2 patches; `--patch 1x4x4` gives the 16 tokens
-// per latent frame of 8x with 2x2 patches (each token then carries 512 values).
+// The shipped model is s = 4, Z = 32, C1 = C2 = 96, chosen by measured reconstruction on
+// two cores against 8x and Z = 16 (the measurements: reel(7), HOW THE VAE WAS CHOSEN). At
+// 64x64 a 4x latent frame is 16x16 cells: 64 tokens with reel-patchify's 1x2x2 patches.
 //
 // Streaming: every causal convolution can keep its last two input frames in a
 // `CausalCache`; feeding a clip chunk by chunk through the same cache gives the
