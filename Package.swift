@@ -137,7 +137,6 @@ let package = Package(
         // MARK: - Tool support
 
         .target(name: "ReelCLI", dependencies: ["ReelStream", "ReelSystem", argumentParser]),
-        // The exit status of each media and VAE error, for reel-encode, reel-decode and reel-score.
         .target(name: "ReelInspect", dependencies: ["ReelStream", "ReelImage", "ReelSystem"], swiftSettings: uncheckedInRelease),
 
         // MARK: - Tools

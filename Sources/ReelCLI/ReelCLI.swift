@@ -242,14 +242,40 @@ extension Provenance {
     }
 }
 
-/// Parses `WxH` (e.g. `64x48`).
-public func parseSize(_ s: String, option: String = "--size") throws -> (width: Int, height: Int) {
-    let parts = s.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-    guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0 else {
-        throw ToolError.usage("\(option) \"\(s)\" is not a size: expected WIDTHxHEIGHT, e.g. 64x64")
+/// A frame size option value, `WxH` (e.g. `--size 64x48`), each side 1 to reel(5)'s largest.
+/// Options take it with `transform: FrameSize.parse`, so a bad value's message says what was
+/// expected after argument-parser's "The value '...' is invalid for '--size <WxH>'".
+public struct FrameSize: Equatable, Sendable, CustomStringConvertible, ExpressibleByArgument {
+    public let width: Int
+    public let height: Int
+
+    public init(width: Int, height: Int) { self.width = width; self.height = height }
+
+    public init?(argument: String) {
+        guard let s = try? Self.parse(argument) else { return nil }
+        self = s
     }
-    guard w <= ReelFormat.maxSide && h <= ReelFormat.maxSide else {
-        throw ToolError.usage("\(option) \(w)x\(h) is too large: each side is at most \(ReelFormat.maxSide)")
+
+    public static func parse(_ text: String) throws(ToolError) -> FrameSize {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0 else {
+            throw ToolError.usage("expected WIDTHxHEIGHT, e.g. 64x64")
+        }
+        guard w <= ReelFormat.maxSide && h <= ReelFormat.maxSide else {
+            throw ToolError.usage("too large: each side is at most \(ReelFormat.maxSide)")
+        }
+        return FrameSize(width: w, height: h)
     }
-    return (w, h)
+
+    public var description: String { "\(width)x\(height)" }
+    public var defaultValueDescription: String { description }
+}
+
+/// `--model`: the video compression network (VAE) of the tools that encode or decode latents
+/// (reel-encode, reel-decode, reel-score), one option group so that they read alike.
+public struct VAEModelOption: ParsableArguments {
+    @Option(name: .customLong("model"), help: ArgumentHelp("The video compression network (VAE): weights (.safetensors, config .json beside them); default: the shipped one.", valueName: "path"))
+    public var path: String?
+
+    public init() {}
 }

@@ -26,7 +26,7 @@ struct ReelDecode: ReelCommand {
     var output: String
 
     @Option(help: ArgumentHelp("Output format when the name does not say: png, mp4, webm or gif.", valueName: "format"))
-    var format: String?
+    var format: DecodeFormat?
 
     @Option(help: ArgumentHelp("Clip to decode (default: the first clip in the stream).", valueName: "id"))
     var clip: UInt32?
@@ -34,18 +34,11 @@ struct ReelDecode: ReelCommand {
     @Option(help: ArgumentHelp("Constant quality (CRF) for MP4 (0-51, default 18) or WebM (0-63, default 24); lower is better.", valueName: "crf"))
     var quality: Int?
 
-    @Option(help: ArgumentHelp("The video compression network for latent frames: weights (.safetensors, config .json beside them); default: the shipped one.", valueName: "path"))
-    var model: String?
+    @OptionGroup var vae: VAEModelOption
 
     func execute() throws {
         TemporaryFiles.installSignalCleanup()  // Ctrl-C leaves no hidden temporary file or created directory
-        var chosen: DecodeFormat?
-        if let f = format {
-            guard let d = DecodeFormat(rawValue: f.lowercased()) else {
-                throw ToolError.usage("--format \(f) is not an output format: expected png, mp4, webm or gif")
-            }
-            chosen = d
-        }
+        let chosen = format
         let reader = try StreamIO.input(tool: Self.toolName, path: input)
         var request = PixelDecodeRequest(output: output, format: chosen, clip: clip, quality: quality,
                                          provenance: Provenance.current(tool: Self.toolName).json)
@@ -62,7 +55,7 @@ struct ReelDecode: ReelCommand {
                 FileHandle.standardError.write(Data(String(format: "\r\u{1B}[Kreel-decode: frame %d%@  %.1f frames/s", n, of, rate).utf8))
             }
         }
-        let choice = NetworkChoice(path: model)
+        let choice = NetworkChoice(path: vae.path)
         var decoded: PixelDecodeSummary?
         try PipedStream.run(producer: { pixelWriter in
             let decoder = LatentClipDecoder(resolve: choice.network(for:))
@@ -81,3 +74,8 @@ struct ReelDecode: ReelCommand {
 
 FrameMemory.keepFramesInOwnMappings()
 ReelDecode.main()
+
+extension DecodeFormat: ExpressibleByArgument {
+    /// Any case: `--format MP4` is `mp4`.
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}

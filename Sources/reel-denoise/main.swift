@@ -30,8 +30,9 @@ struct Denoise: ReelCommand {
             """,
         version: reelVersion)
 
-    @Option(name: .customLong("size"), help: ArgumentHelp("Pixel size of a new canvas, WxH (64x64, 112x64, 64x112 are trained).", valueName: "WxH"))
-    var size = "64x64"
+    @Option(name: .customLong("size"), help: ArgumentHelp("Pixel size of a new canvas, WxH (64x64, 112x64, 64x112 are trained; default: \(Self.defaultSize)).", valueName: "WxH"), transform: FrameSize.parse)
+    var size = Self.defaultSize
+    static let defaultSize = FrameSize(width: 64, height: 64)
 
     @Option(name: .customLong("frames"), help: "Video frames of a new canvas, 1 to the model's longest (33; default 17); with a clip on input, the length to extend its canvas to.")
     var frames: Int?
@@ -67,7 +68,7 @@ struct Denoise: ReelCommand {
     var textModel: String?
 
     func execute() throws {
-        let (w, h) = try parseSize(size)
+        let (w, h) = (size.width, size.height)
         guard variations >= 1 && variations <= 1024 else { throw ToolError.usage("--variations \(variations) is out of range: expected 1 to 1024") }
         if let steps, steps < 1 || steps > 1000 { throw ToolError.usage("--steps \(steps) is out of range: expected 1 to 1000") }
         if let guidance, !(guidance >= 0 && guidance <= 100) { throw ToolError.usage("--guidance \(guidance) is out of range: expected 0 to 100") }

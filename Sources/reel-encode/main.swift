@@ -33,11 +33,10 @@ struct ReelEncode: ReelCommand {
     @Flag(help: "Store pixel frames instead of latent frames.")
     var pixels = false
 
-    @Option(help: ArgumentHelp("The video compression network: weights (.safetensors, config .json beside them); default: the shipped one.", valueName: "path"))
-    var model: String?
+    @OptionGroup var vae: VAEModelOption
 
-    @Option(help: ArgumentHelp("Frame size of the clip (default: the first input's size).", valueName: "WxH"))
-    var size: String?
+    @Option(help: ArgumentHelp("Frame size of the clip (default: the first input's size).", valueName: "WxH"), transform: FrameSize.parse)
+    var size: FrameSize?
 
     // Options a stream on standard input refuses are optional: nil is "not given", whatever
     // value a person types (so `--fit crop -` is refused like `--fit pad -`).
@@ -53,8 +52,8 @@ struct ReelEncode: ReelCommand {
     @Option(help: ArgumentHelp("Take at most N frames from each input (a still image is repeated N times).", valueName: "N"))
     var frames: Int?
 
-    @Option(help: ArgumentHelp("Frame rate of the clip, e.g. 24 or 30000/1001 (default: the first video's, else 24).", valueName: "rate"))
-    var fps: String?
+    @Option(help: ArgumentHelp("Frame rate of the clip, e.g. 24 or 30000/1001 (default: the first video's, else 24).", valueName: "rate"), transform: { try FrameRate(parsing: $0) })
+    var fps: FrameRate?
 
     @Option(help: ArgumentHelp("Canvas frame where the next input starts; repeat once per input.", valueName: "frame"))
     var at: [Int] = []
@@ -78,7 +77,7 @@ struct ReelEncode: ReelCommand {
             }
             PNGCodec.maxPixels = maxPixels
         }
-        if pixels, model != nil { throw ToolError.usage("--model chooses the network for latent frames; it does not go with --pixels") }
+        if pixels, vae.path != nil { throw ToolError.usage("--model chooses the network for latent frames; it does not go with --pixels") }
         guard !inputs.isEmpty else { throw ToolError.usage("no input: name a PNG, a PNG sequence or a video, or - for a pixel stream on standard input (see reel-encode --help)") }
         if inputs.contains("-") { return try encodeLatents(from: .standardInput(try standardInputReader())) }
         let fitMode = fit ?? .crop, resampling = filter ?? .lanczos3, start = start ?? 0, clip = clip ?? 0
@@ -89,13 +88,8 @@ struct ReelEncode: ReelCommand {
         }
         guard start.isFinite, start >= 0 else { throw ToolError.usage("--start \(start) must be a number of seconds, 0 or more") }
         if let n = frames, n < 1 { throw ToolError.usage("--frames \(n) must be at least 1") }
-        let clipSize = try size.map { s -> ImageSize in
-            let (w, h) = try parseSize(s)
-            return ImageSize(width: w, height: h)
-        }
-        let rate = try fps.map { text -> FrameRate in
-            do { return try FrameRate(parsing: text) } catch { throw ToolError.usage("--fps: \(error)") }
-        }
+        let clipSize = size.map { ImageSize(width: $0.width, height: $0.height) }
+        let rate = fps
         let request = PixelEncodeRequest(inputs: inputs, size: clipSize, fit: fitMode, filter: resampling, start: start,
                                          frameLimit: frames, rate: rate, placements: at, depth: sampleDepth, clip: clip)
         guard !pixels else {
@@ -115,20 +109,20 @@ struct ReelEncode: ReelCommand {
     /// Latent frames through the network, from media or from the pixel stream on standard
     /// input: either way LatentClipEncoder turns the pixel clips into latent clips.
     func encodeLatents(from source: PixelSource) throws {
-        let vae = try DefaultVAE.resolve(model)
-        if let model { DefaultVAE.register(vae, weightsPath: model) }  // so that reel-decode finds it by the stream's id
+        let network = try DefaultVAE.resolve(vae.path)
+        if let path = vae.path { DefaultVAE.register(network, weightsPath: path) }  // so that reel-decode finds it by the stream's id
         let writer = try StreamIO.output(tool: Self.toolName)
-        let provenance = Provenance.current(tool: Self.toolName, model: vae.config.id)
+        let provenance = Provenance.current(tool: Self.toolName, model: network.config.id)
         switch source {
         case .media(let request):
             try PipedStream.run(producer: { pixelWriter in
                 try PixelClipEncoder.encode(request, to: pixelWriter, provenance: provenance)
             }, consumer: { pixelReader in
-                try Self.withProgress(LatentClipEncoder(model: vae)).run(pixelReader, to: writer)
+                try Self.withProgress(LatentClipEncoder(model: network)).run(pixelReader, to: writer)
             })
         case .standardInput(let reader):
             try writer.write(provenance.record)
-            try Self.withProgress(LatentClipEncoder(model: vae)).run(reader, to: writer)
+            try Self.withProgress(LatentClipEncoder(model: network)).run(reader, to: writer)
         }
         try writer.finish()
     }

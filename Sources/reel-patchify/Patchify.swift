@@ -23,13 +23,14 @@ struct Patchify: ReelCommand {
     @Argument(help: ArgumentHelp("The reel stream to read (default: standard input; - too).", valueName: "file"))
     var input: String?
 
-    @Option(name: .long, help: ArgumentHelp("Patch size in frames x rows x columns, each 1 to 64.", valueName: "PTxPHxPW"))
-    var patch: String = PatchSize.standard.description
+    @Option(name: .long, help: ArgumentHelp("Patch size in frames x rows x columns, each 1 to 64 (default: \(PatchSize.standard)).", valueName: "PTxPHxPW"), transform: { text throws(ToolError) in
+        guard let p = PatchSize(parsing: text) else { throw .usage("expected PTxPHxPW with each 1 to \(ReelFormat.maxPatch), e.g. 1x2x2") }
+        return p
+    })
+    var patch = PatchSize.standard
 
     func execute() throws {
-        guard let size = PatchSize(parsing: patch) else {
-            throw ToolError.usage("--patch \"\(patch)\" is not a patch size: expected PTxPHxPW with each 1 to \(ReelFormat.maxPatch), e.g. 1x2x2")
-        }
+        let size = patch
         let reader = try StreamIO.input(tool: Self.toolName, path: input)
         let writer = try StreamIO.output(tool: Self.toolName)
         try SpacetimePatcher(patch: size).patchifyStream(from: reader, to: writer,

@@ -33,13 +33,12 @@ struct ReelScoreTool: ReelCommand {
     @Flag(help: "Also check each clip as a loop: the last-to-first step, and whether it is its own reversal.")
     var loop = false
 
-    @Option(help: ArgumentHelp("The video compression network for latent clips: weights (.safetensors, config .json beside them); default: the shipped one.", valueName: "path"))
-    var model: String?
+    @OptionGroup var vae: VAEModelOption
 
     func execute() throws {
         if let k = best, k < 1 { throw ToolError.usage("--best \(k) must be at least 1") }
         if best != nil && json { throw ToolError.usage("--best writes a stream; --json prints a report: choose one") }
-        let choice = NetworkChoice(path: model)
+        let choice = NetworkChoice(path: vae.path)
         let scorer = StreamScorer(scorer: ClipScorer(loop: loop), defaultPrompt: prompt, resolve: choice.network(for:))
         let writer = try best.map { _ in try StreamIO.output(tool: Self.toolName) }
         let reader = try openInput()

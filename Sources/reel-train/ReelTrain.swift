@@ -27,6 +27,39 @@ struct ReelTrain: ReelCommand {
     func execute() throws { print(ReelTrain.helpMessage()) }
 }
 
+/// The options of a run that both models' training shares: its seed and how it stops and resumes.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Seed of the initial weights and of the data order.")
+    var seed: UInt64 = 0
+    @Flag(help: "Continue from --checkpoint when it exists.")
+    var resume = false
+    @Option(help: "Stop after this many seconds (the schedule still spans --steps; 0: no limit).")
+    var timeLimit: Double = 0
+    @Option(help: "Stop at this step, keeping the schedule of --steps (0: run all --steps).")
+    var stopAt = 0
+
+    func validate() throws {
+        guard stopAt >= 0 else { throw ValidationError("--stop-at \(stopAt) is negative") }
+        guard timeLimit >= 0, timeLimit.isFinite else { throw ValidationError("--time-limit \(timeLimit) is not 0 or more seconds") }
+    }
+}
+
+/// Runs a training loop with Ctrl-C checkpointing on and its progress on standard error: one
+/// line rewritten in place on a terminal (twice a second), else a line every 30 s and the last.
+func withProgress<R>(_ body: (_ show: @escaping (_ last: Bool, _ line: String) -> Void) throws -> R) throws -> R {
+    Interruption.install()  // from here on Ctrl-C checkpoints (loading the data had nothing to lose)
+    let tty = isatty(2) != 0
+    var lastPrint = Date.distantPast
+    let result = try body { last, line in
+        let now = Date()
+        guard last || now.timeIntervalSince(lastPrint) >= (tty ? 0.5 : 30) else { return }
+        lastPrint = now
+        if tty { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) } else { printError(line) }
+    }
+    if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+    return result
+}
+
 struct TrainVAE: ReelCommand {
     static let toolName = "reel-train"
     static let configuration = CommandConfiguration(
@@ -84,8 +117,7 @@ struct TrainVAE: ReelCommand {
     @Option(help: "Channels of the deep stage.")
     var deepChannels = 96
 
-    @Option(help: "Seed of the initial weights and of the data order.")
-    var seed: UInt64 = 0
+    @OptionGroup var run: RunOptions
 
     @Option(help: "Write a checkpoint every n steps (0: only at the end).")
     var checkpointEvery = 200
@@ -96,17 +128,8 @@ struct TrainVAE: ReelCommand {
     @Option(help: ArgumentHelp("The training checkpoint file.", valueName: "path"))
     var checkpoint = "vae-checkpoint.safetensors"
 
-    @Flag(help: "Continue from --checkpoint when it exists.")
-    var resume = false
-
-    @Option(help: "Stop after this many seconds (the schedule still spans --steps; 0: no limit).")
-    var timeLimit: Double = 0
-
     @Option(help: "Warm the learning rate up again over 100 steps from this step (for a run continued with a longer --steps).")
     var rewarmAt = 0
-
-    @Option(help: "Stop at this step, keeping the schedule of --steps (0: run all --steps).")
-    var stopAt = 0
 
     @Option(name: .customLong("out"), help: ArgumentHelp("The trained weights (config JSON written beside them).", valueName: "path"))
     var out = "vae.safetensors"
@@ -124,14 +147,14 @@ struct TrainVAE: ReelCommand {
         o.klWeight = klWeight
         o.config = VAEConfig(spatialFactor: spatialFactor, latentChannels: latentChannels, baseChannels: baseChannels,
                              deepChannels: deepChannels)
-        o.seed = seed
+        o.seed = run.seed
         o.checkpointEvery = checkpointEvery
         o.evalEvery = evalEvery
         o.checkpointPath = checkpoint
-        o.resume = resume
-        o.timeLimit = timeLimit
+        o.resume = run.resume
+        o.timeLimit = run.timeLimit
         o.shouldStop = { Interruption.signal != 0 }
-        o.stopAtStep = stopAt
+        o.stopAtStep = run.stopAt
         o.rewarmAt = rewarmAt
         o.outputPath = out
         // The network's sizes, in the options' own names (the config's check names its fields).
@@ -142,24 +165,9 @@ struct TrainVAE: ReelCommand {
                               ("--deep-channels", deepChannels, 1024)] where v < 1 || v > hi {
             throw ToolError.usage("\(name) \(v) is out of range: expected 1 to \(hi)")
         }
-        guard stopAt >= 0 else { throw ToolError.usage("--stop-at \(stopAt) is negative") }
-        guard timeLimit >= 0 else { throw ToolError.usage("--time-limit \(timeLimit) is negative") }
         guard checkpointEvery >= 0, evalEvery >= 0 else { throw ToolError.usage("--checkpoint-every and --eval-every must be 0 or more") }
         let trainer = try VAETrainer(options: o, log: { printError($0) })
-        Interruption.install()  // from here on Ctrl-C checkpoints (loading the data had nothing to lose)
-        let tty = isatty(2) != 0
-        var lastPrint = Date.distantPast
-        let result = try trainer.run { p in
-            let now = Date()
-            guard p.step == p.totalSteps || now.timeIntervalSince(lastPrint) >= (tty ? 0.5 : 30) else { return }
-            lastPrint = now
-            if tty {
-                FileHandle.standardError.write(Data(("\r\u{1B}[K" + p.line).utf8))
-            } else {
-                printError(p.line)
-            }
-        }
-        if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        let result = try withProgress { show in try trainer.run { show($0.step == $0.totalSteps, $0.line) } }
         if trainer.interrupted { Glibc.exit(128 + Interruption.signal) }
         if let trained = try? CausalVideoVAE.load(weightsPath: out) { DefaultVAE.register(trained, weightsPath: out) }
         printError("reel-train: wrote \(out) and \(CausalVideoVAE.configPath(forWeights: out)); \(result)")
@@ -197,24 +205,23 @@ struct TrainDiT: ReelCommand {
     var depth = 6
     @Option(help: "Attention heads.")
     var heads = 6
-    @Option(help: ArgumentHelp("Spatial patch of latent cells per token, PHxPW.", valueName: "PHxPW"))
-    var patch = "2x2"
+    @Option(help: ArgumentHelp("Spatial patch of latent cells per token, PHxPW, each side 1 to 8 (default: 2x2).", valueName: "PHxPW"), transform: { text throws(ToolError) in
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 2, let ph = parts[0], let pw = parts[1], (1...8).contains(ph), (1...8).contains(pw) else {
+            throw .usage("expected PHxPW with sides 1 to 8, e.g. 2x2")
+        }
+        return FrameSize(width: pw, height: ph)
+    })
+    var patch = FrameSize(width: 2, height: 2)
     @Option(help: "Timestep shift of training's logit-normal levels and of the sampler.")
     var shift: Float = 2
-    @Option(help: "Seed of the initial weights and of the data order.")
-    var seed: UInt64 = 0
+    @OptionGroup var run: RunOptions
     @Option(help: "Write a checkpoint every n steps (0: only at the end).")
     var checkpointEvery = 500
     @Option(help: "Evaluate the held-out loss and write --out every n steps (0: only at the end).")
     var evalEvery = 1000
     @Option(help: ArgumentHelp("The training checkpoint file.", valueName: "path"))
     var checkpoint = "dit-checkpoint.safetensors"
-    @Flag(help: "Continue from --checkpoint when it exists.")
-    var resume = false
-    @Option(help: "Stop after this many seconds (the schedule still spans --steps; 0: no limit).")
-    var timeLimit: Double = 0
-    @Option(help: "Stop at this step, keeping the schedule of --steps (0: run all --steps).")
-    var stopAt = 0
     @Option(name: .customLong("vae"), help: ArgumentHelp("The VAE whose latents to learn (default: the shipped one).", valueName: "path"))
     var vae: String?
     @Option(name: .customLong("text-model"), help: ArgumentHelp("Directory of all-MiniLM-L6-v2.", valueName: "dir"))
@@ -233,15 +240,11 @@ struct TrainDiT: ReelCommand {
     var initFrom: String?
 
     func execute() throws {
-        let parts = patch.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts.allSatisfy({ (1...8).contains($0) }) else {
-            throw ToolError.usage("--patch \(patch) is not PHxPW with sides 1 to 8 (e.g. 2x2)")
-        }
         guard width % heads == 0, (width / heads) % 6 == 0 || (width / heads) % 4 == 0 else {
             throw ToolError.usage("--width \(width) over --heads \(heads) must give a head width divisible by 4")
         }
-        guard stopAt >= 0, timeLimit >= 0, checkpointEvery >= 0, evalEvery >= 0 else {
-            throw ToolError.usage("--stop-at, --time-limit, --checkpoint-every and --eval-every must be 0 or more")
+        guard checkpointEvery >= 0, evalEvery >= 0 else {
+            throw ToolError.usage("--checkpoint-every and --eval-every must be 0 or more")
         }
         guard (0...1).contains(conditionedShare), (0...1).contains(independentShare), conditionedShare + independentShare <= 1 else {
             throw ToolError.usage("--conditioned-share \(conditionedShare) and --independent-share \(independentShare) must each be 0 to 1, together at most 1")
@@ -259,28 +262,19 @@ struct TrainDiT: ReelCommand {
         var o = DiTTrainingOptions()
         o.conditionedShare = conditionedShare; o.independentShare = independentShare; o.frameWeights = weights
         o.dataDirectories = data
-        o.config = DiTConfig(patchHeight: parts[0], patchWidth: parts[1], width: width, depth: depth, heads: heads,
+        o.config = DiTConfig(patchHeight: patch.height, patchWidth: patch.width, width: width, depth: depth, heads: heads,
                              ropeT: rt, ropeH: rh, ropeW: hd - rt - rh, timestepShift: shift)
-        o.steps = steps; o.tokensPerStep = tokens; o.learningRate = lr; o.warmupSteps = warmup; o.seed = seed
-        o.checkpointEvery = checkpointEvery; o.evalEvery = evalEvery; o.checkpointPath = checkpoint; o.resume = resume
+        o.steps = steps; o.tokensPerStep = tokens; o.learningRate = lr; o.warmupSteps = warmup; o.seed = run.seed
+        o.checkpointEvery = checkpointEvery; o.evalEvery = evalEvery; o.checkpointPath = checkpoint; o.resume = run.resume
         o.shouldStop = { Interruption.signal != 0 }
-        o.timeLimit = timeLimit; o.stopAtStep = stopAt; o.vaePath = vae; o.textModel = textModel; o.outputPath = out
+        o.timeLimit = run.timeLimit; o.stopAtStep = run.stopAt; o.vaePath = vae; o.textModel = textModel; o.outputPath = out
         o.initPath = initFrom
         o.evaluateOnly = evaluateOnly
-        if evaluateOnly && initFrom == nil && !(resume && FileManager.default.fileExists(atPath: checkpoint)) {
+        if evaluateOnly && initFrom == nil && !(run.resume && FileManager.default.fileExists(atPath: checkpoint)) {
             throw ToolError.usage("--evaluate needs weights to evaluate: --init PATH, or --resume with an existing --checkpoint")
         }
         let trainer = try DiTTrainer(options: o, log: { printError($0) })
-        Interruption.install()  // from here on Ctrl-C checkpoints (loading the data had nothing to lose)
-        let tty = isatty(2) != 0
-        var lastPrint = Date.distantPast
-        let result = try trainer.run { p in
-            let now = Date()
-            guard p.step == p.totalSteps || now.timeIntervalSince(lastPrint) >= (tty ? 0.5 : 30) else { return }
-            lastPrint = now
-            if tty { FileHandle.standardError.write(Data(("\r\u{1B}[K" + p.line).utf8)) } else { printError(p.line) }
-        }
-        if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        let result = try withProgress { show in try trainer.run { show($0.step == $0.totalSteps, $0.line) } }
         if trainer.interrupted { Glibc.exit(128 + Interruption.signal) }
         if evaluateOnly { return }
         printError("reel-train: wrote \(out) and \(DiffusionTransformer.configPath(forWeights: out)); held-out loss by level bin: \(result.text)")
