@@ -64,6 +64,31 @@ public enum PromptRecords {
         return out
     }
 
+    /// Writes `input`'s records (when there is an input stream), then `texts` as records of the
+    /// next free segments, then `provenance`, and finishes `writer`: what reel-prompt-expand puts
+    /// on its output. The input is read and checked whole first, so that a corrupt one leaves no
+    /// half stream downstream; an empty input (nothing piped in) starts a new stream.
+    public static func append(_ texts: [EncodedText], range: FrameRange = .whole, provenance: Record,
+                              after input: StreamReader?, to writer: StreamWriter) throws {
+        var segments = SegmentCounter()
+        var held: [Record] = []
+        if let input {
+            var state = StreamState()
+            do {
+                while let record = try input.next() {
+                    segments.observe(try state.decode(record, index: input.recordIndex))
+                    held.append(record)
+                }
+            } catch StreamError.empty {
+                // Nothing piped in (e.g. </dev/null).
+            }
+        }
+        for r in held { try writer.write(r) }
+        for r in records(texts, firstSegment: segments.next, range: range) { try writer.write(r) }
+        try writer.write(provenance)
+        try writer.finish()
+    }
+
     /// The first segment number free after the text and embedding records seen so far.
     public struct SegmentCounter: Sendable {
         public private(set) var next: UInt32 = 0

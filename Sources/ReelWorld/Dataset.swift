@@ -36,7 +36,13 @@ public struct SynthClip: Sendable {
 
 // MARK: - As a reel(5) stream
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ReelStream
+import ReelSystem
 
 extension SynthClip {
     /// The metadata key under which the ground-truth JSON travels in a stream.
@@ -62,5 +68,49 @@ extension SynthClip {
             renderer.renderPlanarFrame(i, into: frame.mutableData, scratch: &scratch)
             try writer.write(frame.record)
         }
+    }
+}
+
+// MARK: - As a dataset directory
+
+/// A dataset directory as `reel-synth --out` writes it (reel-world(7)): for each clip,
+/// clip-NNNNNN.reel (its stream, segment ids 0 and 1), .prompt.txt, .caption.txt and .json
+/// (the ground truth), each file written whole or not at all.
+public enum SynthDataset {
+    /// Writes `clip(i)` for every `i` of `indices` into `directory`, made if it is missing (its
+    /// parent must exist); each stream starts with `provenance`.
+    public static func write(to directory: String, indices: Range<Int>, provenance: Record,
+                             clip: (Int) throws -> SynthClip) throws {
+        var st = stat()
+        if stat(directory, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw SystemError(kind: .usage, "--out \(directory) exists and is not a directory")
+            }
+        } else if mkdir(directory, 0o755) != 0 && errno != EEXIST {    // EEXIST: a parallel run made it
+            let e = errno
+            if e == ENOENT { throw SystemError(kind: .missingInput, "cannot create directory \(directory): its parent does not exist") }
+            throw SystemError(kind: .io, "cannot create directory \(directory): \(String(cString: strerror(e)))")
+        }
+        for index in indices {
+            let c = try clip(index)
+            let stem = directory + "/" + c.name
+            let stream = try AtomicFile(path: stem + ".reel")
+            let writer = StreamWriter(fileDescriptor: stream.fileDescriptor, name: stem + ".reel")
+            try writer.write(provenance)
+            try c.write(to: writer, clip: UInt32(index), firstSegment: 0)
+            try writer.finish()
+            try stream.commit()
+            try writeText(c.prompt + "\n", to: stem + ".prompt.txt")
+            try writeText(c.caption + "\n", to: stem + ".caption.txt")
+            try writeText(String(decoding: try c.scene.jsonData(), as: UTF8.self) + "\n", to: stem + ".json")
+        }
+    }
+
+    static func writeText(_ text: String, to path: String) throws {
+        let file = try AtomicFile(path: path)
+        do { try FileIO.writeAll(file.fileDescriptor, Array(text.utf8)) } catch {
+            throw SystemError(kind: .io, "cannot write \(path): \(error.text)")
+        }
+        try file.commit()
     }
 }

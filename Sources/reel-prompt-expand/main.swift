@@ -98,33 +98,15 @@ struct PromptExpand: ReelCommand {
         }
         guard let encoder else { throw ToolError.noInput("the text model was not loaded") }
         let writer = try StreamIO.output(tool: Self.toolName)
-
-        // Forward the input stream, if any, noting which segment numbers it uses: read and
-        // checked whole first, so that a corrupt input leaves no half stream downstream.
-        var segments = PromptRecords.SegmentCounter()
-        if promptFromArgument && StreamIO.stdinIsStream {
-            let reader = StreamReader(fileDescriptor: 0)
-            var state = StreamState()
-            var held: [Record] = []
-            do {
-                while let record = try reader.next() {
-                    segments.observe(try state.decode(record, index: reader.recordIndex))
-                    held.append(record)
-                }
-            } catch StreamError.empty {
-                // Nothing piped in (e.g. </dev/null): start a new stream.
-            }
-            for r in held { try writer.write(r) }
-        }
-
         var texts = [EncodedText(text: text, role: .prompt, embedding: encoder.encode(text))]
         if let caption {
             texts.append(EncodedText(text: caption, role: .caption, embedding: encoder.encode(caption)))
         }
-        for r in PromptRecords.records(texts, firstSegment: segments.next, range: range) { try writer.write(r) }
-        try writer.write(Provenance.current(tool: Self.toolName, model: TextModelDirectory.modelID,
-                                            seed: noExpand ? nil : usedSeed, generated: caption != nil).record)
-        try writer.finish()
+        let provenance = Provenance.current(tool: Self.toolName, model: TextModelDirectory.modelID,
+                                            seed: noExpand ? nil : usedSeed, generated: caption != nil)
+        try PromptRecords.append(texts, range: range, provenance: provenance.record,
+                                 after: promptFromArgument && StreamIO.stdinIsStream ? StreamReader(fileDescriptor: 0) : nil,
+                                 to: writer)
     }
 
     /// The prompt from standard input, which must be text, not a reel stream.

@@ -79,8 +79,9 @@ struct ReelSynth: ReelCommand {
     @Option(help: "Dataset seed; clip i uses a seed derived from it and i.")
     var seed: UInt64 = 0
 
-    @Option(help: ArgumentHelp("Canvas size, each side a multiple of 8 and at least 32.", valueName: "WxH"))
-    var size = "64x64"
+    @Option(help: ArgumentHelp("Canvas size, each side a multiple of 8 and at least 32 (default: \(Self.defaultSize)).", valueName: "WxH"), transform: FrameSize.parse)
+    var size = Self.defaultSize
+    static let defaultSize = FrameSize(width: 64, height: 64)
 
     @Option(help: "Frames per clip, at 8 per second (1 makes an image).")
     var frames = 16
@@ -130,7 +131,7 @@ struct ReelSynth: ReelCommand {
     }
 
     func execute() throws {
-        let (width, height) = try parseSize(size)
+        let (width, height) = (size.width, size.height)
         guard count >= 0 else { throw ToolError.usage("--count \(count) is negative, expected 0 or more") }
         guard first >= 0, first <= Int(UInt32.max) - count else {
             throw ToolError.usage("--first \(first) with --count \(count) runs past clip \(UInt32.max), the last clip id")
@@ -148,7 +149,10 @@ struct ReelSynth: ReelCommand {
         // Check the request once, before any output.
         _ = try clip(first, width: width, height: height)
         if let out {
-            try writeDataset(to: out, width: width, height: height)
+            try SynthDataset.write(to: out, indices: first..<(first + count),
+                                   provenance: Provenance.current(tool: Self.toolName, seed: seed, generated: true).record) {
+                try clip($0, width: width, height: height)
+            }
         } else {
             let writer = try StreamIO.output(tool: Self.toolName)
             try writer.write(Provenance.current(tool: Self.toolName, seed: seed, generated: true).record)
@@ -159,37 +163,5 @@ struct ReelSynth: ReelCommand {
             }
             try writer.finish()
         }
-    }
-
-    func writeDataset(to dir: String, width: Int, height: Int) throws {
-        var st = stat()
-        if stat(dir, &st) == 0 {
-            guard (st.st_mode & S_IFMT) == S_IFDIR else { throw ToolError.usage("--out \(dir) exists and is not a directory") }
-        } else if mkdir(dir, 0o755) != 0 && errno != EEXIST {    // EEXIST: a parallel run made it
-            let e = errno
-            if e == ENOENT { throw ToolError.noInput("cannot create directory \(dir): its parent does not exist") }
-            throw ToolError.io("cannot create directory \(dir): \(String(cString: strerror(e)))")
-        }
-        for index in first..<(first + count) {
-            let c = try clip(index, width: width, height: height)
-            let stem = dir + "/" + c.name
-            let stream = try AtomicFile(path: stem + ".reel")
-            let writer = StreamWriter(fileDescriptor: stream.fileDescriptor, name: stem + ".reel")
-            try writer.write(Provenance.current(tool: Self.toolName, seed: seed, generated: true).record)
-            try c.write(to: writer, clip: UInt32(index), firstSegment: 0)
-            try writer.finish()
-            try stream.commit()
-            try writeText(c.prompt + "\n", to: stem + ".prompt.txt")
-            try writeText(c.caption + "\n", to: stem + ".caption.txt")
-            try writeText(String(decoding: try c.scene.jsonData(), as: UTF8.self) + "\n", to: stem + ".json")
-        }
-    }
-
-    func writeText(_ text: String, to path: String) throws {
-        let file = try AtomicFile(path: path)
-        do { try FileIO.writeAll(file.fileDescriptor, Array(text.utf8)) } catch {
-            throw ToolError.io("cannot write \(path): \(error.text)")
-        }
-        try file.commit()
     }
 }

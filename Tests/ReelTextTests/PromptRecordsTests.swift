@@ -57,4 +57,29 @@ final class PromptRecordsTests: XCTestCase {
             }
         }
     }
+
+    func testAppendForwardsTheInputAndNumbersSegmentsAfterIt() throws {
+        let first = [EncodedText(text: "red ball", role: .prompt, embedding: embedding(3, base: 1))]
+        let one = StreamWriter()
+        let prov = Provenance(tool: "test", args: []).record
+        try PromptRecords.append(first, provenance: prov, after: nil, to: one)
+        let second = [EncodedText(text: "blue cube", role: .prompt, embedding: embedding(2, base: 5))]
+        let two = StreamWriter()
+        try PromptRecords.append(second, range: FrameRange(start: 8, end: 16), provenance: prov,
+                                 after: StreamReader(bytes: one.bytes), to: two)
+        let records = try StreamReader(bytes: two.bytes).readAll()
+        XCTAssertEqual(records.map(\.type), [.text, .embedding, .embedding, .provenance, .text, .embedding, .embedding, .provenance])
+        var state = StreamState()
+        let texts = try records.enumerated().compactMap { i, r -> TextSegment? in
+            if case .text(let t) = try state.decode(r, index: i + 1) { return t }
+            return nil
+        }
+        XCTAssertEqual(texts.map(\.segment), [0, 1])
+        XCTAssertEqual(texts.map(\.text), ["red ball", "blue cube"])
+        XCTAssertEqual(texts[1].start, 8)
+        // A corrupt input writes nothing.
+        let bad = StreamWriter()
+        XCTAssertThrowsError(try PromptRecords.append(second, provenance: prov, after: StreamReader(bytes: Array(one.bytes.dropLast(3))), to: bad))
+        XCTAssertTrue(bad.bytes.isEmpty)
+    }
 }
