@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CReelChecksum
+import ReelSystem
 
 /// Writes a reel stream: the preamble before the first record, then records,
 /// then DONE on `finish()`. Small records are gathered in a buffer; large
@@ -124,21 +125,9 @@ public final class StreamWriter {
             for p in parts { collected!.append(contentsOf: p) }
             return
         }
-        var iov = parts.filter { $0.count > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress!), iov_len: $0.count) }
-        var index = 0
-        while index < iov.count {
-            let n = iov.withUnsafeMutableBufferPointer { writev(fd, $0.baseAddress! + index, Int32(min($0.count - index, 1024))) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EPIPE { throw StreamError.brokenPipe }
-                throw StreamError.io(operation: "write to", name: name, errno: errno)
-            }
-            var left = n
-            while index < iov.count && left >= iov[index].iov_len { left -= iov[index].iov_len; index += 1 }
-            if left > 0 {
-                iov[index].iov_base = iov[index].iov_base! + left
-                iov[index].iov_len -= left
-            }
+        do { try FileIO.writeAll(fd, parts: parts) } catch {
+            if error == .brokenPipe { throw StreamError.brokenPipe }
+            throw StreamError.io(operation: "write to", name: name, errno: error.rawValue)
         }
     }
 }

@@ -35,6 +35,27 @@ public enum FileIO {
         do { try bytes.withUnsafeBytes { try writeAll(fd, $0) } } catch let e as Errno { throw e } catch { throw Errno.ioError }
     }
 
+    /// Writes every byte of `parts`, in order, to `fd` with gathering writes (writev(2), at most
+    /// 1024 parts a call): a record's header and payload leave in one call without a copy.
+    /// swift-system has no writev, so this is reel's one retry loop of its own (EINTR, short writes).
+    public static func writeAll(_ fd: Int32, parts: [UnsafeRawBufferPointer]) throws(Errno) {
+        var iov = parts.filter { $0.count > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress!), iov_len: $0.count) }
+        var index = 0
+        while index < iov.count {
+            let n = iov.withUnsafeMutableBufferPointer { writev(fd, $0.baseAddress! + index, Int32(min($0.count - index, 1024))) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Errno(rawValue: errno)
+            }
+            var left = n
+            while index < iov.count && left >= iov[index].iov_len { left -= iov[index].iov_len; index += 1 }
+            if left > 0 {
+                iov[index].iov_base = iov[index].iov_base! + left
+                iov[index].iov_len -= left
+            }
+        }
+    }
+
     /// Everything `fd` holds until its end, in chunks of 64 KiB; nil once more than `limit` bytes came.
     public static func readToEnd(_ fd: Int32, limit: Int = .max) throws(Errno) -> [UInt8]? {
         var out: [UInt8] = []

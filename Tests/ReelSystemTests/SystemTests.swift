@@ -1,5 +1,8 @@
 import XCTest
 import ReelSystem
+#if canImport(Glibc)
+import Glibc
+#endif
 
 final class JSONTests: XCTestCase {
     func testJSONReader() throws {
@@ -37,5 +40,25 @@ final class JSONTests: XCTestCase {
         let s = "a\"b\\c\n\t\u{01}\u{08}\u{0C}é😀"
         XCTAssertEqual(jsonString(s), "\"a\\\"b\\\\c\\n\\t\\u0001\\b\\fé😀\"")
         XCTAssertEqual(try JSONReader.parse(jsonString(s)), .string(s))
+    }
+}
+
+final class FileIOTests: XCTestCase {
+    func testGatheringWriteSendsEveryPartInOrder() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        let parts: [[UInt8]] = (0..<1500).map { i in [UInt8](repeating: UInt8(i % 251), count: i % 7) }   // > 1024 parts, some empty
+        let want = parts.flatMap { $0 }
+        let ptrs = parts.map { p -> UnsafeRawBufferPointer in
+            let m = UnsafeMutableRawBufferPointer.allocate(byteCount: max(p.count, 1), alignment: 1)
+            m.copyBytes(from: p)
+            return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(m)[0..<p.count])
+        }
+        defer { for p in ptrs { UnsafeMutableRawPointer(mutating: p.baseAddress!).deallocate() } }
+        try FileIO.writeAll(fds[1], parts: ptrs)
+        close(fds[1])
+        XCTAssertEqual(try FileIO.readToEnd(fds[0]), want)
+        close(fds[0])
+        XCTAssertThrowsError(try FileIO.writeAll(fds[1], parts: ptrs))   // closed: EBADF
     }
 }
