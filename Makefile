@@ -4,11 +4,15 @@
 #   make repin           re-pin the golden checksums after a deliberate change to the tools' output
 #   make install PREFIX=/usr/local
 #   make bench           benchmarks (never part of the tests)
+#   make fuzz            every parser under libFuzzer and AddressSanitizer (FUZZ_SECONDS each)
+#   make sanitize        the tests under AddressSanitizer, the parallel kernels under ThreadSanitizer
 
 PREFIX ?= /usr/local
 SWIFT ?= swift
 DEB_PACKAGES = pkg-config libopenblas-dev libpng-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
-TOOLS = $(notdir $(wildcard Sources/reel-*))
+# reel-fuzz is a developer's tool (make fuzz): built and tested, not installed.
+TOOLS = $(filter-out reel-fuzz,$(notdir $(wildcard Sources/reel-*)))
+MAN1 = $(filter-out man/man1/reel-fuzz.1,$(wildcard man/man1/*.1))
 RELEASE = .build/release
 
 .PHONY: all deps build test install uninstall bench clean text-model
@@ -64,7 +68,7 @@ install:
 	for d in $(RELEASE)/*.resources; do [ -d "$$d" ] && cp -R "$$d" $(DESTDIR)$(PREFIX)/bin/ || true; done
 	install -m 755 Scripts/fetch-text-model.sh $(DESTDIR)$(PREFIX)/bin/reel-fetch-text-model
 	install -m 644 Scripts/reelstream.py $(DESTDIR)$(PREFIX)/share/reel/python/
-	install -m 644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 man/man7/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 	for t in $(TOOLS); do $(RELEASE)/$$t --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; done
@@ -72,7 +76,7 @@ install:
 uninstall:
 	for t in $(TOOLS) reel-fetch-text-model; do rm -f $(DESTDIR)$(PREFIX)/bin/$$t $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; done
 	for d in $(RELEASE)/*.resources; do rm -rf $(DESTDIR)$(PREFIX)/bin/$$(basename $$d); done
-	for m in man/man1/*.1 man/man5/*.5 man/man7/*.7; do rm -f $(DESTDIR)$(PREFIX)/share/man/$$(basename $$(dirname $$m))/$$(basename $$m); done
+	for m in $(MAN1) man/man5/*.5 man/man7/*.7; do rm -f $(DESTDIR)$(PREFIX)/share/man/$$(basename $$(dirname $$m))/$$(basename $$m); done
 	rm -rf $(DESTDIR)$(PREFIX)/share/reel
 
 bench: build
@@ -80,6 +84,35 @@ bench: build
 
 clean:
 	rm -rf .build
+
+# Fuzzing (reel-fuzz(1)): each parser under libFuzzer with AddressSanitizer for FUZZ_SECONDS
+# (default 600) from its seed corpus, Tests/ToolTests/Fixtures/fuzz/<target> (the stream target
+# also from the malformed corpus). New inputs go to .build/fuzz/corpus/<target>, the log to
+# .build/fuzz/<target>.log, a crashing input to .build/fuzz/crash-<target>-*, and a crash stops
+# the run: fix it and add the input to the seed corpus, whose replay is part of make test.
+.PHONY: fuzz sanitize
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= stream safetensors png video json prompt wordpiece
+FUZZ = .build/fuzz
+fuzz: deps
+	$(SWIFT) build -c release --product reel-fuzz --scratch-path $(FUZZ) -Xswiftc -sanitize=fuzzer,address -Xswiftc -DREEL_LIBFUZZER
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ)/corpus/$$t; seeds=Tests/ToolTests/Fixtures/fuzz/$$t; \
+	  [ $$t = stream ] && seeds="$$seeds Tests/ReelStreamTests/Fixtures/malformed"; \
+	  echo "fuzz: $$t, $(FUZZ_SECONDS) s"; \
+	  REEL_FUZZ_TARGET=$$t SWIFT_BACKTRACE=enable=no $(FUZZ)/release/reel-fuzz -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 -artifact_prefix=$(FUZZ)/crash-$$t- \
+	    $(FUZZ)/corpus/$$t $$seeds > $(FUZZ)/$$t.log 2>&1 || { tail -40 $(FUZZ)/$$t.log; exit 1; }; \
+	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb|^#[0-9]+ +DONE" $(FUZZ)/$$t.log; \
+	done
+
+# The whole test suite under AddressSanitizer (debug build, tools included), then the engine's
+# parallel kernels under ThreadSanitizer; each in its own build folder. Not part of make test.
+sanitize: deps text-model
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan
+	REEL_BIN=$(CURDIR)/.build/asan/debug $(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --disable-swift-testing
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build/tsan
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build/tsan --disable-swift-testing --filter ReelNumericsTests
 
 # The shipped video VAE (Sources/ReelVAE/Resources/vae-default.*), made again from
 # scratch with fixed seeds: synthetic datasets, then reel-train vae, 20000 steps on

@@ -167,6 +167,11 @@ let package = Package(
         .executableTarget(name: "reel-score", dependencies: ["ReelScore", "ReelVAE", "ReelVideo", "ReelImage", "ReelStream",
                                                              "ReelCLI", argumentParser]),
 
+        // MARK: - Fuzzing (make fuzz builds reel-fuzz as a libFuzzer binary; built normally it replays inputs)
+
+        .executableTarget(name: "reel-fuzz", dependencies: ["ReelStream", "ReelInspect", "ReelSafetensors", "ReelImage", "ReelVideo",
+                                                            "ReelText", "ReelSystem", "ReelCLI", argumentParser]),
+
         // MARK: - Benchmarks (make bench; never part of the tests)
 
         .executableTarget(name: "bench-stream", dependencies: ["ReelStream"], swiftSettings: uncheckedInRelease),
@@ -220,7 +225,7 @@ let package = Package(
                                                       "reel-patchify", "reel-unpatchify", "reel-inspect",
                                                       "reel-encode", "reel-decode", "reel-synth", "reel-prompt-expand",
                                                       "reel-train", "reel-denoise", "reel-score",
-                                                      "reel-blend", "reel-loop", "reel-extend"],
+                                                      "reel-blend", "reel-loop", "reel-extend", "reel-fuzz"],
                     exclude: ["Fixtures"]),
     ]
 )

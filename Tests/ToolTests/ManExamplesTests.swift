@@ -14,6 +14,7 @@ final class ManExamplesTests: XCTestCase {
         "reel-train.1: reel-train vae --data shapes --steps 3000 --checkpoint ck.safetensors --time-limit 600":
             "ten minutes of training, then its resume",
         "reel-train.1: make vae-model": "80 minutes of training",
+        "reel-fuzz.1: make fuzz FUZZ_TARGETS=safetensors FUZZ_SECONDS=120": "a rebuild with the fuzzer, then two minutes of fuzzing",
     ]
 
     /// Inputs each page's examples read but do not make, made before its first example.
