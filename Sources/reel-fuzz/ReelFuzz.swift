@@ -56,11 +56,11 @@ enum FuzzTarget: String, CaseIterable {
             var template = Array("/tmp/.reel-fuzz-XXXXXX".utf8CString)
             let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
             guard fd >= 0 else { fatalError("reel-fuzz: cannot make a temporary file: \(String(cString: strerror(errno)))") }
-            let path = String(cString: template)
+            let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
             defer { close(fd); unlink(path) }
             do { try FileIO.writeAll(fd, bytes) } catch { fatalError("reel-fuzz: cannot write \(path): \(error.text)") }
             guard let reader = try? VideoReader(path: path) else { return }
-            for _ in 0..<64 { guard let f = try? reader.nextFrame() else { break } }
+            for _ in 0..<64 { guard (try? reader.nextFrame()) != nil else { break } }
         case .json:
             _ = bytes.withUnsafeBytes { try? JSONReader.parseDocument($0) }
         case .prompt:
@@ -96,6 +96,20 @@ let fuzzTarget: FuzzTarget = {
 public func reelFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     fuzzTarget.run(size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
+}
+
+/// libFuzzer's driver, called with the command line (declared here so that the linker takes it
+/// from the fuzzer runtime; its arguments are pointers and an Int32, passed alike by Swift and C).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+/// SwiftPM links an executable's entry point as `<module>_main`: here it runs libFuzzer's driver.
+@_cdecl("reel_fuzz_main")
+public func reelFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    var count = argc
+    var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, reelFuzzTestOneInput)
 }
 #else
 import ArgumentParser
