@@ -6,8 +6,14 @@
 // with the colour matrix and range the stream declares (BT.601 limited range
 // when it declares none), by swscale with accurate rounding.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CFFmpeg
 import ReelImage
+import ReelSystem
 
 /// A decoded frame and its time in seconds from the first frame.
 public struct TimedFrame: Sendable {
@@ -40,8 +46,72 @@ public final class VideoReader {
     private var ended = false
     private var lastTime: Double?
     private var badPackets = 0
+    /// Packets the demuxer read short (AV_PKT_FLAG_CORRUPT: the file ends inside them).
+    private var shortPackets = 0
+    /// The container's index places frame data past the end of the file (an MP4 cut short).
+    private var indexPastEnd = false
+    /// The error that ended reading before the end of the file, if one did.
+    private var readFailure: Int32?
     /// Frames decoded so far.
     public private(set) var decodedFrames = 0
+
+    /// Once every frame was read: why the file ended early, if it did (a truncated or damaged
+    /// file still gives the frames before the damage, as players show them), else nil.
+    public var endedEarly: String? {
+        guard ended else { return nil }
+        var why: [String] = []
+        if let stated = statedFrameCount, decodedFrames < stated { why.append("\(decodedFrames) of the \(stated) frames it states were read") }
+        if let rc = readFailure { why.append("reading stopped at an error (\(avErrorText(rc)))") }
+        if shortPackets > 0 || indexPastEnd { why.append("the file ends inside frame data") }
+        if badPackets > 0 { why.append("\(badPackets) damaged packet\(badPackets == 1 ? " was" : "s were") skipped") }
+        if codecName == "gif" && !Self.endsWithGIFTrailer(path) { why.append("the GIF has no trailer") }
+        if isISOMedia, let box = Self.boxCutShort(path) { why.append("the file ends inside its \(box) box") }
+        guard !why.isEmpty else { return nil }
+        return "\(path) ended early after \(decodedFrames) frame\(decodedFrames == 1 ? "" : "s"): " + why.joined(separator: "; ") + " (the file is truncated or damaged)"
+    }
+
+    /// MP4, MOV, 3GP: ISO media, whose top-level boxes say their sizes.
+    private var isISOMedia: Bool {
+        guard let name = format?.pointee.iformat?.pointee.name else { return false }
+        return String(cString: name).split(separator: ",").contains("mp4")
+    }
+
+    /// The type of the top-level ISO media box (ftyp, mdat, moov, ...) that runs past the end of
+    /// the file, if one does: a file cut short, whose demuxer may read on without a word.
+    static func boxCutShort(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let size = Int64(lseek(fd, 0, SEEK_END))
+        var at: Int64 = 0
+        var head = [UInt8](repeating: 0, count: 16)
+        while at + 8 <= size {
+            guard pread(fd, &head, 16, off_t(at)) >= 8 else { return nil }
+            var length = Int64(head[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+            let type = String(decoding: head[4..<8].map { (32...126).contains($0) ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+            if length == 1 {   // a 64-bit size follows the type
+                guard at + 16 <= size else { return type }
+                length = Int64(bitPattern: head[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+            } else if length == 0 {
+                return nil     // runs to the end of the file
+            }
+            guard length >= 8 else { return nil }   // not ISO media boxes: the demuxer judged the file
+            if at + length > size { return type }
+            at += length
+        }
+        return nil
+    }
+
+    /// Whether the file's last byte is a GIF trailer (0x3B): a GIF cut short lacks it.
+    static func endsWithGIFTrailer(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return true }
+        defer { close(fd) }
+        let size = lseek(fd, 0, SEEK_END)
+        var last: UInt8 = 0
+        guard size > 0, pread(fd, &last, 1, size - 1) == 1 else { return true }
+        return last == 0x3B
+    }
 
     public init(path: String) throws {
         _ = quietFFmpegLog
@@ -97,6 +167,13 @@ public final class VideoReader {
         }
         format = fmt
         codec = cc
+        if let stream = fmt.pointee.streams[Int(streamIndex)], let pb = fmt.pointee.pb {
+            let n = avformat_index_get_entries_count(stream)
+            if n > 0, let last = avformat_index_get_entry(stream, n - 1) {
+                let fileSize = avio_size(pb)
+                indexPastEnd = fileSize > 0 && last.pointee.pos + Int64(last.pointee.size) > fileSize
+            }
+        }
         packet = av_packet_alloc()
         frame = av_frame_alloc()
         guard packet != nil, frame != nil else { throw MediaError.malformed(path: path, detail: "out of memory") }
@@ -173,6 +250,7 @@ public final class VideoReader {
                 if rc != reel_averror_eof() && decodedFrames == 0 {
                     throw MediaError.malformed(path: path, detail: "cannot read the first packet: \(avErrorText(rc))")
                 }
+                if rc != reel_averror_eof() { readFailure = rc }
                 // End of file (or a truncated tail): flush the decoder.
                 avcodec_send_packet(cc, nil)
                 draining = true
@@ -180,6 +258,7 @@ public final class VideoReader {
             }
             defer { av_packet_unref(pkt) }
             guard pkt.pointee.stream_index == streamIndex else { continue }
+            if pkt.pointee.flags & 2 != 0 { shortPackets += 1 }   // AV_PKT_FLAG_CORRUPT
             rc = avcodec_send_packet(cc, pkt)
             if rc < 0 && rc != reel_averror_eagain() {
                 // A damaged packet: players skip it; a file of nothing but damage is an error.
@@ -269,6 +348,7 @@ public final class VideoReader {
             for out in resampler.push(decoded, time: time) { try body(try out.image()) }
         }
         for out in resampler.finish() { try body(try out.image()) }
+        if let note = endedEarly { MediaNotes.note(note) }
         return resampler.emitted
     }
 }
@@ -276,4 +356,13 @@ public final class VideoReader {
 func pixelFormatName(_ f: AVPixelFormat) -> String {
     guard let name = av_get_pix_fmt_name(f) else { return "format \(f.rawValue)" }
     return String(cString: name)
+}
+
+/// Notes on media that was read but not whole (a truncated video): the tool says them on
+/// standard error, prefixed with its name, and goes on with the frames that were read.
+public enum MediaNotes {
+    nonisolated(unsafe) public static var handler: (String) -> Void = { line in
+        try? FileIO.writeAll(2, Array(("warning: " + line + "\n").utf8))
+    }
+    static func note(_ line: String) { handler(line) }
 }

@@ -71,6 +71,7 @@ struct ReelEncode: ReelCommand {
     var inputs: [String] = []
 
     func execute() throws {
+        MediaNotes.handler = { printError("\(Self.toolName): warning: \($0)") }
         if let maxPixels {
             guard maxPixels >= 1 && maxPixels <= 16384 * 16384 else {
                 throw ToolError.usage("--max-pixels \(maxPixels) is out of range: expected 1 to \(16384 * 16384)")

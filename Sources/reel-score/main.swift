@@ -36,6 +36,7 @@ struct ReelScoreTool: ReelCommand {
     @OptionGroup var vae: VAEModelOption
 
     func execute() throws {
+        MediaNotes.handler = { printError("\(Self.toolName): warning: \($0)") }
         if let k = best, k < 1 { throw ToolError.usage("--best \(k) must be at least 1") }
         if best != nil && json { throw ToolError.usage("--best writes a stream; --json prints a report: choose one") }
         let choice = NetworkChoice(path: vae.path)

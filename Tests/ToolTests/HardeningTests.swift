@@ -100,6 +100,30 @@ final class HardeningTests: XCTestCase {
         XCTAssertTrue(err.contains("cut.gif") && err.contains("damaged"), err)
     }
 
+    /// A GIF cut to a third, or an MP4 missing its last byte, still gives the frames before the
+    /// damage (exit 0), and reel-encode says the file ended early and how many frames it read.
+    func testTruncatedMediaIsNamedWithTheFramesRead() throws {
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Tools.sh("""
+            reel-synth --seed 5 --size 64x64 --frames 24 > c.reel
+            reel-decode -o g.gif < c.reel && reel-decode -o m.mp4 < c.reel
+            head -c $(( $(stat -c %s g.gif) / 3 )) g.gif > cut.gif
+            head -c $(( $(stat -c %s m.mp4) - 1 )) m.mp4 > cut.mp4
+            reel-encode --pixels g.gif 2> whole.txt | reel-inspect --json - | grep -o '"frames":[0-9]*' | head -1
+            reel-encode --pixels cut.gif 2> gif.txt > /dev/null; echo "gif $?"
+            reel-encode --pixels cut.mp4 2> mp4.txt > /dev/null; echo "mp4 $?"
+            reel-encode --pixels m.mp4 2>> whole.txt > /dev/null
+            """, cwd: dir)
+        XCTAssertTrue(r.out.contains("gif 0") && r.out.contains("mp4 0"), r.out + r.stderr)
+        func read(_ f: String) -> String { (try? String(contentsOf: dir.appendingPathComponent(f), encoding: .utf8)) ?? "" }
+        XCTAssertTrue(read("gif.txt").hasPrefix("reel-encode: warning: cut.gif ended early after "), read("gif.txt"))
+        XCTAssertTrue(read("gif.txt").contains("the GIF has no trailer"), read("gif.txt"))
+        XCTAssertTrue(read("mp4.txt").hasPrefix("reel-encode: warning: cut.mp4 ended early after "), read("mp4.txt"))
+        XCTAssertTrue(read("mp4.txt").contains("the file ends inside its moov box"), read("mp4.txt"))
+        XCTAssertEqual(read("whole.txt"), "", "whole files get no note")
+    }
+
     /// reel-decode -o: "-" is standard output (every format that holds a clip); a device is
     /// written into, never replaced (/dev/full: 74, the node stays); a symlink stays a link and
     /// its target is replaced; a FIFO's reader gets the file.
