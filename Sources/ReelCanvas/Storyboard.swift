@@ -142,12 +142,11 @@ public struct Storyboard: Sendable, Equatable {
         var rawCards: [(kind: Kind, start: String, length: String, content: String, line: Int)] = []
         let kinds = Kind.allCases.map(\.rawValue), settingNames = ["size", "frames", "fps"]
 
-        for (i, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines end with LF or CRLF (one Character in Swift, so split on both).
+        for (i, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let line = i + 1
             func fail(_ m: String) -> CanvasError { .usage("\(name) line \(line): \(m)") }
-            var s = Substring(rawLine)
-            if s.last == "\r" { s.removeLast() }
-            let body = try stripComment(s, fail: fail)
+            let body = try stripComment(rawLine, fail: fail)
             let words = body.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard let keyword = words.first.map(String.init) else { continue }
             if settingNames.contains(keyword) {
