@@ -93,34 +93,33 @@ public struct Storyboard: Sendable, Equatable {
 
     // MARK: - Reading
 
-    /// Reads and parses the file at `path` (66 when it cannot be opened, 65 when it is not UTF-8 text).
+    /// Reads and parses the file at `path`, or standard input when it is "-" (media paths then
+    /// relative to the current directory): 66 when it cannot be opened, 65 when it is not UTF-8
+    /// text, 74 when reading fails.
     public static func read(path: String, temporalFactor: Int = 4) throws(CanvasError) -> Storyboard {
-        let fd = open(path, O_RDONLY)
+        let stdin = path == "-"
+        let name = stdin ? "standard input" : path
+        let fd = stdin ? 0 : open(path, O_RDONLY)
         guard fd >= 0 else { throw .cannotOpen("cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        defer { if !stdin { close(fd) } }
+        if stdin && isatty(0) != 0 {
+            throw .usage("standard input is a terminal: name a storyboard file, or pipe one in (reel-storyboard - < story.txt)")
+        }
         var st = stat()
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
             throw .cannotOpen("\(path) is a directory: expected a storyboard file (reel-storyboard(5))")
         }
         let limit = 1 << 24
-        let bytes: [UInt8]
-        do {
-            guard let b = try FileIO.readToEnd(fd, limit: limit) else {
-                throw CanvasError.badInput("\(path) is more than \(limit) bytes: not a storyboard")
-            }
-            bytes = b
-        } catch let e as CanvasError {
-            throw e
-        } catch {
-            throw .badInput("cannot read \(path): \(error)")
-        }
+        let whole: [UInt8]?
+        do { whole = try FileIO.readToEnd(fd, limit: limit) } catch { throw .io("cannot read \(name): \(error.text)") }
+        guard let bytes = whole else { throw .badInput("\(name) is more than \(limit) bytes: not a storyboard") }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             let at = Storyboard.firstInvalidUTF8(bytes)
-            throw .badInput("\(path) is not UTF-8 text (byte \(at)): a storyboard is a text file (reel-storyboard(5))")
+            throw .badInput("\(name) is not UTF-8 text (byte \(at)): a storyboard is a text file (reel-storyboard(5))")
         }
-        let slash = path.lastIndex(of: "/")
+        let slash = stdin ? nil : path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? ""
-        return try parse(text, name: path, directory: directory, temporalFactor: temporalFactor)
+        return try parse(text, name: name, directory: directory, temporalFactor: temporalFactor)
     }
 
     /// The offset of the first byte that is not UTF-8: the length of the longest valid prefix.

@@ -28,7 +28,7 @@ struct ReelStoryboard: ReelCommand {
             """,
         version: reelVersion)
 
-    @Argument(help: ArgumentHelp("The storyboard file (reel-storyboard(5)); media paths in it are relative to its directory.", valueName: "storyboard"))
+    @Argument(help: ArgumentHelp("The storyboard file (reel-storyboard(5)); media paths in it are relative to its directory. -: standard input (media relative to the current directory).", valueName: "storyboard"))
     var storyboard: String
 
     @Option(help: ArgumentHelp("Seed of the text cards' expansions (default: random, recorded in the stream's provenance).", valueName: "N"))

@@ -164,6 +164,13 @@ final class StoryboardTests: XCTestCase {
             XCTAssertTrue(r.stderr.hasPrefix("reel-storyboard: d/" + words), "\(text): \(r.stderr)")
             XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("out.reel")).count, 0, "\(text): no partial output")
         }
+        // On standard input, media paths are relative to the current directory.
+        let piped = try Tools.sh("printf 'size 64x64\\nframes 9\\nvideo 1 8 d/shot/\\n' | reel-storyboard - > in.reel", cwd: dir)
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(try read("in.reel").levels, [1, 0, 0], "the shot's 8 frames on latent frames 1 and 2")
+        let pipedMissing = try Tools.sh("printf 'size 64x64\\nframes 9\\nimage 0 1 none.png\\n' | reel-storyboard - > out.reel", cwd: dir)
+        XCTAssertEqual(pipedMissing.status, 66)
+        XCTAssertEqual(pipedMissing.stderr, "reel-storyboard: standard input line 3: cannot open none.png: No such file or directory\n")
         let missing = try Tools.sh("reel-storyboard none.txt > out.reel", cwd: dir)
         XCTAssertEqual(missing.status, 66)
         XCTAssertEqual(missing.stderr, "reel-storyboard: cannot open none.txt: No such file or directory\n")
