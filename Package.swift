@@ -7,7 +7,7 @@
 //   system           ReelSystem      error kinds (the one route from an error to an exit status)
 //   format           ReelStream      the reel(5) stream: records, reader, writer, two-stage pipe
 //                    ReelPatch       spacetime patches of a stream
-//                    ReelCanvas      canvases of latent frames built from clips (blends, loops)
+//                    ReelCanvas      canvases of latent frames built from clips (blends, loops), storyboards
 //   engine           ReelNumerics    tensors, autograd, ops and generic layers
 //                    ReelSafetensors, ReelOptim (AdamW, checkpoints)
 //   media            ReelImage (libpng, resizing), ReelVideo (FFmpeg)
@@ -79,7 +79,7 @@ let package = Package(
 
         .target(name: "ReelStream", dependencies: ["CReelChecksum", "ReelSystem"]),
         .target(name: "ReelPatch", dependencies: ["ReelStream", "ReelSystem"], swiftSettings: uncheckedInRelease),
-        // Canvases of latent frames built from clips (reel-blend, reel-loop).
+        // Canvases of latent frames built from clips (reel-blend, reel-loop, reel-extend) and storyboards.
         .target(name: "ReelCanvas", dependencies: ["ReelStream", "ReelSystem"]),
 
         // MARK: - Engine: numerics, safetensors, optimizers
@@ -156,6 +156,9 @@ let package = Package(
                           linkerSettings: streamToolsStatic),
         .executableTarget(name: "reel-extend", dependencies: ["ReelCanvas", "ReelCLI", "ReelStream", argumentParser],
                           linkerSettings: streamToolsStatic),
+        // reel-storyboard encodes its media cards with the VAE and its text cards with ReelText.
+        .executableTarget(name: "reel-storyboard", dependencies: ["ReelCanvas", "ReelText", "ReelVAE", "ReelVideo", "ReelImage",
+                                                                  "ReelStream", "ReelSystem", "ReelCLI", argumentParser]),
         .executableTarget(name: "reel-loop", dependencies: ["ReelCanvas", "ReelCLI", "ReelStream", argumentParser],
                           linkerSettings: streamToolsStatic),
         .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", "ReelStream", "ReelCLI", argumentParser]),
@@ -225,7 +228,7 @@ let package = Package(
                                                       "reel-patchify", "reel-unpatchify", "reel-inspect",
                                                       "reel-encode", "reel-decode", "reel-synth", "reel-prompt-expand",
                                                       "reel-train", "reel-denoise", "reel-score",
-                                                      "reel-blend", "reel-loop", "reel-extend", "reel-fuzz"],
+                                                      "reel-blend", "reel-loop", "reel-extend", "reel-storyboard", "reel-fuzz"],
                     exclude: ["Fixtures"]),
     ]
 )

@@ -20,16 +20,18 @@ public enum CanvasError: Error, CustomStringConvertible, Equatable {
     case badInput(String)
     /// An input file that cannot be opened (exit 66).
     case cannotOpen(String)
+    /// Reading an input failed (exit 74).
+    case io(String)
 
     public var description: String {
-        switch self { case .usage(let m), .badInput(let m), .cannotOpen(let m): m }
+        switch self { case .usage(let m), .badInput(let m), .cannotOpen(let m), .io(let m): m }
     }
 
 }
 
 extension CanvasError: ReelError {
     public var kind: ErrorKind {
-        switch self { case .usage: .usage; case .badInput: .badData; case .cannotOpen: .missingInput }
+        switch self { case .usage: .usage; case .badInput: .badData; case .cannotOpen: .missingInput; case .io: .io }
     }
 }
 

@@ -124,8 +124,9 @@ public final class LatentClipEncoder {
         }
     }
 
-    /// A pixel frame as (3,H',W') Float in [-1,1], gray replicated, padded by edge repetition to H'xW'.
-    func unitFrame(_ f: Frame, header h: ClipHeader, width: Int, height: Int) -> [Float] {
+    /// A pixel frame as (3,H',W') Float in [-1,1], gray replicated, padded by edge repetition to H'xW'
+    /// (reel-storyboard encodes its media cards' frames with it).
+    public func unitFrame(_ f: Frame, header h: ClipHeader, width: Int, height: Int) -> [Float] {
         let data = f.data, plane = h.width * h.height
         var out = [Float](repeating: 0, count: 3 * width * height)
         let scale: Float = h.dtype == .u8 ? 2.0 / 255.0 : 2.0 / 65535.0
