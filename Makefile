@@ -92,7 +92,7 @@ clean:
 # the run: fix it and add the input to the seed corpus, whose replay is part of make test.
 .PHONY: fuzz sanitize
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS ?= stream safetensors png video json prompt wordpiece
+FUZZ_TARGETS ?= stream safetensors png video json prompt wordpiece storyboard
 FUZZ = .build/fuzz
 fuzz: deps
 	$(SWIFT) build -c release --product reel-fuzz --scratch-path $(FUZZ) -Xswiftc -sanitize=fuzzer,address -Xswiftc -DREEL_LIBFUZZER

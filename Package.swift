@@ -172,7 +172,7 @@ let package = Package(
 
         // MARK: - Fuzzing (make fuzz builds reel-fuzz as a libFuzzer binary; built normally it replays inputs)
 
-        .executableTarget(name: "reel-fuzz", dependencies: ["ReelStream", "ReelInspect", "ReelSafetensors", "ReelImage", "ReelVideo",
+        .executableTarget(name: "reel-fuzz", dependencies: ["ReelStream", "ReelCanvas", "ReelInspect", "ReelSafetensors", "ReelImage", "ReelVideo",
                                                             "ReelText", "ReelSystem", "ReelCLI", argumentParser]),
 
         // MARK: - Benchmarks (make bench; never part of the tests)

@@ -10,6 +10,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ReelCanvas
 import ReelImage
 import ReelInspect
 import ReelSafetensors
@@ -35,6 +36,8 @@ enum FuzzTarget: String, CaseIterable {
     case prompt
     /// The WordPiece tokenizer (BERT basic tokenization, accents, CJK, sub-words).
     case wordpiece
+    /// The storyboard parser of reel-storyboard (reel-storyboard(5)) and each card's latent frames.
+    case storyboard
 
     static let names = allCases.map(\.rawValue).joined(separator: ", ")
 
@@ -69,6 +72,10 @@ enum FuzzTarget: String, CaseIterable {
         case .wordpiece:
             guard let text = String(validating: bytes, as: UTF8.self) else { return }
             _ = FuzzTarget.tokenizer.encode(text)
+        case .storyboard:
+            guard let text = String(validating: bytes, as: UTF8.self),
+                  let board = try? Storyboard.parse(text, name: "fuzz.txt", directory: "/nonexistent") else { return }
+            for card in board.cards where card.kind != .text { _ = board.latentRange(of: card); _ = board.mediaPath(of: card) }
         }
     }
 

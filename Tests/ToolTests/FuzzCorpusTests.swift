@@ -4,7 +4,7 @@ import XCTest
 /// stream corpus, replayed through its parser by reel-fuzz: an input that once crashed a parser
 /// (added there with its fix) must not crash it again.
 final class FuzzCorpusTests: XCTestCase {
-    static let targets = ["stream", "safetensors", "png", "video", "json", "prompt", "wordpiece"]
+    static let targets = ["stream", "safetensors", "png", "video", "json", "prompt", "wordpiece", "storyboard"]
 
     func testEverySeedCorpusReplaysWithoutACrash() throws {
         let fixtures = Tools.packageRoot.appendingPathComponent("Tests/ToolTests/Fixtures/fuzz")
