@@ -40,6 +40,10 @@ final class ClipSummary {
     var header: ClipHeader?
     var geometry: PatchGeometry?
     var frames = 0
+    /// The last stored frame's index, and the runs of indices not stored before it (a canvas's
+    /// frames to generate: reel(5) lets a clip skip indices, never go back).
+    var lastIndex = -1
+    var gaps: [Range<Int>] = []
     var frameStats: [ChannelStatistics] = []
     var tokenStats: TokenStatistics?
     var tokens = 0
@@ -142,9 +146,16 @@ public final class StreamInspector {
         case let .frame(f):
             let c = clip(f.clip)
             guard let h = c.header else { throw InspectError("record \(index): frame of clip \(f.clip) before its HEAD") }
-            guard f.index == c.frames else {
-                throw InspectError("record \(index): frame \(f.index) of clip \(f.clip) arrived where frame \(c.frames) was expected")
+            guard f.index > c.lastIndex else {
+                throw InspectError("record \(index): frame \(f.index) of clip \(f.clip) arrived after frame \(c.lastIndex) (a clip's frame indices increase along the stream)")
             }
+            if f.index > c.lastIndex + 1 {
+                if options.npyDirectory != nil {
+                    throw InspectError("record \(index): clip \(f.clip) does not store frames \(c.lastIndex + 1)-\(f.index - 1): --npy writes clips whose frames are all stored")
+                }
+                c.gaps.append((c.lastIndex + 1)..<f.index)
+            }
+            c.lastIndex = f.index
             if h.frameCount > 0 && f.index >= h.frameCount {
                 throw InspectError("record \(index): frame \(f.index) of clip \(f.clip), but its header announces \(h.frameCount) frames")
             }
@@ -391,7 +402,8 @@ public final class StreamInspector {
         for id in ids {
             guard let c = clips[id] else { continue }
             if let h = c.header {
-                emit(describe(h, summary: true) + (c.geometry == nil ? "; " + plural(c.frames, "frame") + " read" : ""))
+                let missing = c.gaps.isEmpty ? "" : " (not stored: " + c.gaps.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound - 1)" }.joined(separator: ", ") + ")"
+                emit(describe(h, summary: true) + (c.geometry == nil ? "; " + plural(c.frames, "frame") + " read" + missing : ""))
             } else {
                 emit("clip \(id): no HEAD record")
             }
@@ -447,6 +459,7 @@ public final class StreamInspector {
                       "\"source_size\":[\(h.sourceWidth),\(h.sourceHeight)]", "\"first_frame_alone\":\(h.firstFrameAlone)"]
             }
             m.append("\"frames_read\":\(c.frames)")
+            if !c.gaps.isEmpty { m.append("\"frames_not_stored\":[" + c.gaps.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ",") + "]") }
             if let g = c.geometry {
                 let groups = g.frames > 0 ? g.gridT : c.maxT + 1
                 m.append("\"patch\":{\"size\":[\(g.pt),\(g.ph),\(g.pw)],\"grid\":[\(groups),\(g.gridH),\(g.gridW)],\"token_dim\":\(g.tokenDim),\"tokens_read\":\(c.tokens)}")

@@ -172,12 +172,19 @@ final class InspectorTests: XCTestCase {
         // prov that is not JSON.
         (_, error) = inspect(try knownStream(extra: { try $0.write(Record(type: .provenance, bytes: Array("{\"tool\": oops}".utf8))) }))
         XCTAssertEqual(error, "record 9 (prov) is malformed: not JSON: expected a value, found 'o' at byte 9")
-        // A frame out of order.
-        (_, error) = inspect(try knownStream(extra: { w in
+        // Skipped indices are valid (reel(5): a canvas stores the frames it keeps) and listed.
+        (lines, error) = inspect(try knownStream(extra: { w in
             let f = Frame(clip: 0, index: 5, byteCount: 768)
             try w.write(f.record)
         }).replacingFrameCount(0))
-        XCTAssertEqual(error, "record 9: frame 5 of clip 0 arrived where frame 2 was expected")
+        XCTAssertNil(error)
+        XCTAssertTrue(lines.contains { $0.contains("3 frames read (not stored: 2-4)") }, lines.joined(separator: "\n"))
+        // A frame that goes back (here a repeated index) is not.
+        (_, error) = inspect(try knownStream(extra: { w in
+            let f = Frame(clip: 0, index: 1, byteCount: 768)
+            try w.write(f.record)
+        }).replacingFrameCount(0))
+        XCTAssertEqual(error, "record 9: frame 1 of clip 0 arrived after frame 1 (a clip's frame indices increase along the stream)")
     }
 
     func testTokenCoverageIsChecked() throws {
