@@ -47,6 +47,9 @@ public struct PixelDecodeSummary: Sendable, Equatable {
     public var skippedFrames: Int
     /// Files written (one, or one per frame for a sequence).
     public var files: [String]
+    /// Frame indices the clip does not store (a canvas with gaps), which a video, unlike a PNG
+    /// sequence numbered by frame, cannot show: its frames follow each other.
+    public var notStored: [Range<Int>] = []
 }
 
 public enum PixelClipDecoder {
@@ -84,6 +87,7 @@ public enum PixelClipDecoder {
         var sink: Sink?
         var frames = 0, skipped = 0
         var lastIndex = -1
+        var notStored: [Range<Int>] = []
         do {
             while let record = try reader.next() {
                 switch try state.decode(record, index: reader.recordIndex) {
@@ -127,6 +131,10 @@ public enum PixelClipDecoder {
                         }
                         try w.append(image, index: f.index)
                     case .video(let w):
+                        guard f.index > lastIndex else {
+                            throw MediaError.malformed(path: "standard input", detail: "frame \(f.index) of clip \(h.clip) comes after frame \(lastIndex); frames must be in increasing order")
+                        }
+                        if f.index > lastIndex + 1 { notStored.append((lastIndex + 1)..<f.index) }
                         try w.append(image)
                     }
                     lastIndex = f.index
@@ -157,7 +165,7 @@ public enum PixelClipDecoder {
                 try w.finish()
                 files = [out]
             }
-            return PixelDecodeSummary(clip: h.clip, frames: frames, skippedFrames: skipped, files: files)
+            return PixelDecodeSummary(clip: h.clip, frames: frames, skippedFrames: skipped, files: files, notStored: notStored)
         } catch {
             switch sink {
             case .sequence(let w): w.abort()

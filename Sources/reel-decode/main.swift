@@ -66,6 +66,10 @@ struct ReelDecode: ReelCommand {
         })
         if isatty(2) != 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         guard let summary = decoded else { throw ToolError.software("the pixel decoder returned nothing") }
+        if !summary.notStored.isEmpty {
+            let runs = summary.notStored.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound - 1)" }.joined(separator: ", ")
+            printError("\(Self.toolName): note: clip \(summary.clip) does not store frames \(runs) (a canvas with gaps): \(output) holds its \(summary.frames) stored frames back to back (generate the rest with reel-denoise, or write a PNG sequence, numbered by frame)")
+        }
         if summary.skippedFrames > 0 && clip == nil {
             printError("\(Self.toolName): note: passed over \(summary.skippedFrames) frames of other clips (choose one with --clip)")
         }

@@ -124,6 +124,22 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(read("whole.txt"), "", "whole files get no note")
     }
 
+    /// A pixel canvas with gaps (reel-encode --pixels --at): a PNG sequence is numbered by frame,
+    /// a video holds the stored frames back to back and reel-decode says which are not stored.
+    func testDecodeOfACanvasWithGapsSaysWhatIsMissing() throws {
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Tools.sh("""
+            reel-synth --frames 1 | reel-decode -o a.png && reel-synth --frames 8 | reel-decode -o v.mp4
+            reel-encode --pixels --at 0 a.png --at 6 v.mp4 --size 64x64 --frames 4 > placed.reel
+            reel-decode -o seq/ < placed.reel && ls seq | tr '\n' ' '
+            reel-decode -o placed.gif < placed.reel 2> note.txt; echo "gif $?"
+            """, cwd: dir)
+        XCTAssertTrue(r.out.contains("frame_0003.png frame_0006.png") && !r.out.contains("frame_0004") && r.out.contains("gif 0"), r.out + r.stderr)
+        let note = (try? String(contentsOf: dir.appendingPathComponent("note.txt"), encoding: .utf8)) ?? ""
+        XCTAssertTrue(note.hasPrefix("reel-decode: note: clip 0 does not store frames 4-5 (a canvas with gaps): placed.gif holds its 8 stored frames"), note)
+    }
+
     /// reel-decode -o: "-" is standard output (every format that holds a clip); a device is
     /// written into, never replaced (/dev/full: 74, the node stays); a symlink stays a link and
     /// its target is replaced; a FIFO's reader gets the file.
