@@ -39,12 +39,21 @@ public enum FileAccess {
         let src = open(path, O_RDONLY)
         guard src >= 0 else { throw MediaError.cannotOpen(path: path, reason: errnoText(errno)) }
         defer { close(src) }
+        return try spool(prefix: [], fileDescriptor: src, name: path, limit: limit)
+    }
+
+    /// The same for `prefix` (bytes already read from it) and the rest of the open `src`, named
+    /// `name` in messages: media on standard input (reel-encode -).
+    public static func spool(prefix: [UInt8], fileDescriptor src: Int32, name path: String, limit: Int = 1 << 36) throws -> String {
         var template = Array("/tmp/.reel-spool-XXXXXX".utf8CString)
         let dst = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard dst >= 0 else { throw MediaError.writeFailed(path: "/tmp", reason: "cannot spool \(path): \(errnoText(errno))") }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var total = 0
+        var total = prefix.count
+        do { try FileIO.writeAll(dst, prefix) } catch {
+            close(dst); throw MediaError.writeFailed(path: "/tmp", reason: "cannot spool \(path): \(error.text)")
+        }
         while true {
             let n: Int
             do { n = try FileIO.read(src, into: &buffer) } catch {

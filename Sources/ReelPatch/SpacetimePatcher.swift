@@ -83,7 +83,11 @@ public enum PatchError: Error, Equatable, CustomStringConvertible {
         case let .leftoverFrames(clip, frames, pt):
             return "clip \(clip) ended after \(frames) frames, which do not fill groups of pt = \(pt) frames (\(frames) = \(frames / pt)x\(pt) + \(frames % pt)): use a patch with pt dividing \(frames), e.g. --patch 1xPHxPW"
         case let .frameOutOfOrder(record, clip, expected, found):
-            return "record \(record): frame \(found) of clip \(clip) arrived where frame \(expected) was expected (frames must come in order)"
+            if found > expected {
+                let missing = found - expected == 1 ? "frame \(expected)" : "frames \(expected)-\(found - 1)"
+                return "record \(record): clip \(clip) does not store \(missing) (a canvas with gaps, reel(5)): patch tokens need every frame of the clip; decode it to a PNG sequence, or place its inputs without gaps"
+            }
+            return "record \(record): frame \(found) of clip \(clip) arrived where frame \(expected) was expected (a clip's frame indices increase along the stream)"
         case let .frameCountMismatch(clip, announced, found):
             return "clip \(clip)'s header announces \(announced) frames but the stream has \(found)"
         case let .alreadyPatchified(record, clip):

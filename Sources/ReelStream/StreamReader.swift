@@ -70,6 +70,22 @@ public final class StreamReader {
         }
     }
 
+    /// The next `count` bytes of the input, not consumed (fewer at its end): a caller can tell a
+    /// reel stream from media by the signature before it reads either.
+    public func peek(_ count: Int) throws -> [UInt8] {
+        if let memory { return Array(memory[memoryPosition..<min(memory.count, memoryPosition + count)]) }
+        let n = min(try fill(min(count, capacity)), count)
+        return Array(UnsafeRawBufferPointer(start: buffer + start, count: n))
+    }
+
+    /// The bytes read ahead and not consumed, handed over (the reader reads nothing after this):
+    /// for an input that turned out not to be a stream, whose bytes go on to another reader.
+    public func takeBufferedBytes() -> [UInt8] {
+        defer { start = end; finished = true }
+        if let memory { return Array(memory[memoryPosition...]) }
+        return Array(UnsafeRawBufferPointer(start: buffer + start, count: end - start))
+    }
+
     /// Reads every remaining record (tests and small streams).
     public func readAll() throws -> [Record] {
         var out: [Record] = []

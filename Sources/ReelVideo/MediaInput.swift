@@ -35,7 +35,9 @@ public enum MediaInput: Sendable, Equatable {
             let head = (try? FileAccess.readPrefix(spooled, count: 8)) ?? []
             return PNGCodec.hasSignature(head) ? .still(path: spooled) : .video(path: spooled)
         }
-        if argument.lowercased().hasSuffix(".png") { return .still(path: argument) }
+        if argument.lowercased().hasSuffix(".png") || PNGCodec.hasSignature((try? FileAccess.readPrefix(argument, count: 8)) ?? []) {
+            return .still(path: argument)   // a PNG whatever its name (media spooled from standard input has none)
+        }
         return .video(path: argument)
     }
 

@@ -80,7 +80,20 @@ struct ReelEncode: ReelCommand {
         }
         if pixels, vae.path != nil { throw ToolError.usage("--model chooses the network for latent frames; it does not go with --pixels") }
         guard !inputs.isEmpty else { throw ToolError.usage("no input: name a PNG, a PNG sequence or a video, or - for a pixel stream on standard input (see reel-encode --help)") }
-        if inputs.contains("-") { return try encodeLatents(from: .standardInput(try standardInputReader())) }
+        var inputs = self.inputs
+        if inputs.contains("-") {
+            guard inputs == ["-"] else {
+                throw ToolError.usage("- (standard input) goes alone: it does not mix with the inputs \(inputs.filter { $0 != "-" }.joined(separator: " "))")
+            }
+            let reader = try StreamIO.input(tool: Self.toolName)
+            let head = try reader.peek(ReelFormat.signature.count)
+            if head.isEmpty || ReelFormat.signature.starts(with: head) || head.starts(with: ReelFormat.signature.prefix(4)) {
+                return try encodeLatents(from: .standardInput(try standardInputReader(reader)))
+            }
+            // Media on standard input (cat clip.mp4 | reel-encode -): spooled to an unlinked
+            // temporary file, since decoders seek, then read like a file of that kind.
+            inputs = [try FileAccess.spool(prefix: reader.takeBufferedBytes(), fileDescriptor: 0, name: "standard input")]
+        }
         let fitMode = fit ?? .crop, resampling = filter ?? .lanczos3, start = start ?? 0, clip = clip ?? 0
         var sampleDepth: SampleDepth?
         if let d = depth {
@@ -128,11 +141,8 @@ struct ReelEncode: ReelCommand {
         try writer.finish()
     }
 
-    /// `reel-encode -`: the reader on standard input, once the options allow it.
-    func standardInputReader() throws -> StreamReader {
-        guard inputs == ["-"] else {
-            throw ToolError.usage("- (a pixel stream on standard input) goes alone: it does not mix with the inputs \(inputs.filter { $0 != "-" }.joined(separator: " "))")
-        }
+    /// `reel-encode -` with a reel stream on standard input: its reader, once the options allow it.
+    func standardInputReader(_ reader: StreamReader) throws -> StreamReader {
         let frameOptions: [(String, Bool)] = [
             ("--pixels", pixels), ("--size", size != nil), ("--fit", fit != nil), ("--filter", filter != nil),
             ("--start", start != nil), ("--frames", frames != nil), ("--fps", fps != nil), ("--at", !at.isEmpty),
@@ -141,7 +151,7 @@ struct ReelEncode: ReelCommand {
         if let (name, _) = frameOptions.first(where: { $0.1 }) {
             throw ToolError.usage("\(name) does not apply to - (a stream on standard input is encoded as it is): leave it out")
         }
-        return try StreamIO.input(tool: Self.toolName)
+        return reader
     }
 }
 

@@ -253,7 +253,7 @@ final class PatcherTests: XCTestCase {
         try w.write(h.record); try w.write(clip.frame(0).record); try w.write(clip.frame(2).record); try w.finish()
         let skipped = w.bytes
         XCTAssertEqual(message { _ = try patchify(skipped, .standard) },
-                       "record 3: frame 2 of clip 0 arrived where frame 1 was expected (frames must come in order)")
+                       "record 3: clip 0 does not store frame 1 (a canvas with gaps, reel(5)): patch tokens need every frame of the clip; decode it to a PNG sequence, or place its inputs without gaps")
         w = StreamWriter()
         try w.write(h.record); try w.write(clip.frame(0).record); try w.write(clip.frame(1).record); try w.finish()
         XCTAssertEqual(message { _ = try patchify(w.bytes, .standard) }, "clip 0's header announces 3 frames but the stream has 2")

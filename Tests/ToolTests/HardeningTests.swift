@@ -124,6 +124,20 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(read("whole.txt"), "", "whole files get no note")
     }
 
+    /// Media on standard input (told from a reel stream by the signature) is read like a file of
+    /// its kind, every option applying; a stream on standard input still refuses them.
+    func testEncodeReadsMediaOnStandardInput() throws {
+        let dir = try Tools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Tools.sh("""
+            reel-synth --seed 3 --frames 8 > c.reel && reel-decode -o v.mp4 < c.reel && reel-synth --frames 1 | reel-decode -o a.png
+            cat v.mp4 | reel-encode --pixels --size 32x32 --frames 3 - | reel-inspect --json - | grep -o '"frames_read":[0-9]*'
+            cat a.png | reel-encode - | reel-inspect --json - | grep -o '"kind":"[a-z]*"' | head -1
+            reel-encode --pixels - < c.reel > /dev/null 2> err.txt; echo "stream $?"
+            """, cwd: dir)
+        XCTAssertTrue(r.out.contains("\"frames_read\":3") && r.out.contains("\"kind\":\"latents\"") && r.out.contains("stream 64"), r.out + r.stderr)
+    }
+
     /// A pixel canvas with gaps (reel-encode --pixels --at): a PNG sequence is numbered by frame,
     /// a video holds the stored frames back to back and reel-decode says which are not stored.
     func testDecodeOfACanvasWithGapsSaysWhatIsMissing() throws {
