@@ -43,7 +43,7 @@ text-model:
 
 # Real footage (opencv-doc's sample videos and photos, read from /usr/share/doc)
 # for the media tests and the VAE's training recipe.
-test vae-model vae-data: EXTRA_DEBS = opencv-doc groff-base parallel
+test vae-model vae-data: EXTRA_DEBS = opencv-doc groff-base parallel openmpi-bin
 
 test: deps text-model
 	$(SWIFT) build -c release

@@ -224,7 +224,7 @@ let package = Package(
         // End-to-end tests of the built tools in shell pipelines, every tool's man page against
         // its --help, every page's EXAMPLES run, and golden checksums of deterministic pipelines
         // (Fixtures/golden.sha256, make repin): it builds every tool.
-        .testTarget(name: "ToolTests", dependencies: ["ReelStream", "ReelTestSupport",
+        .testTarget(name: "ToolTests", dependencies: ["ReelStream", "ReelSafetensors", "ReelTestSupport",
                                                       "reel-patchify", "reel-unpatchify", "reel-inspect",
                                                       "reel-encode", "reel-decode", "reel-synth", "reel-prompt-expand",
                                                       "reel-train", "reel-denoise", "reel-score",

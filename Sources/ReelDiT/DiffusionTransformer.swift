@@ -187,6 +187,22 @@ public final class DiffusionTransformer: Layer {
         return out
     }
 
+    /// Copies every weight of `source` into `target`, of the same architecture or one that is deeper:
+    /// the blocks `source` lacks keep their initial weights, which make each of them the identity
+    /// (adaLN-Zero), so the grown model computes exactly what `source` does.
+    public static func copyWeights(from source: DiffusionTransformer, into target: DiffusionTransformer) throws(DiTError) {
+        let from = Dictionary(uniqueKeysWithValues: source.namedParameters().map { ($0.name, $0.tensor) })
+        for (name, t) in target.namedParameters() {
+            guard let f = from[name] else {
+                if let block = Int(name.split(separator: ".").dropFirst().first ?? ""), name.hasPrefix("blocks."),
+                   block >= source.config.depth { continue }
+                throw DiTError.badWeights("--init: tensor \"\(name)\" is missing")
+            }
+            guard f.count == t.count else { throw DiTError.badWeights("--init: tensor \"\(name)\" has \(f.count) values, expected \(t.count)") }
+            for i in 0..<t.count { t.data[i] = f.data[i] }
+        }
+    }
+
     /// Multiply-adds of one forward pass of one sample over `tokens` tokens in `frames` frames with
     /// `textTokens` text tokens: projections, MLP, attention products (elementwise work left out).
     public func multiplyAdds(tokens t: Int, frames f: Int, textTokens l: Int) -> Int {

@@ -46,6 +46,13 @@ public struct DiTTrainingOptions: Sendable {
     /// model continued on a new machine or with another recipe. The architecture must match;
     /// the latent normalization is the starting model's; the optimizer starts afresh.
     public var initPath: String? = nil
+    /// The processes that share each step (data-parallel under mpirun; `.single` alone). Every
+    /// rank draws the whole step's batch (clips, levels, captions, noise) from the same generator,
+    /// so a sample's randomness does not depend on the rank, and computes the gradients of its own
+    /// samples (global index i with i % size == rank); the gradients and the loss, normalized by
+    /// the global count of generated tokens, are summed over the ranks, so every rank takes the
+    /// same optimizer step. Rank 0 alone logs, evaluates and writes the checkpoint and weights.
+    public var group: ProcessGroup = .single
     /// Asked after every step; true stops the run at once with a checkpoint (Ctrl-C).
     public var shouldStop: @Sendable () -> Bool = { false }
     /// Train nothing: log the held-out loss of the starting weights (--init, or the EMA of the
@@ -162,6 +169,9 @@ public final class DiTTrainer {
             for c in [\DiTConfig.latentShift, \DiTConfig.latentScale] { mine[keyPath: c] = []; theirs[keyPath: c] = [] }
             mine.id = ""; theirs.id = ""; mine.recipe = ""; theirs.recipe = ""
             theirs.timestepShift = mine.timestepShift  // a continued run may sample levels with another shift
+            // A deeper model grows from a shallower one: its extra blocks come last and start as the
+            // identity (adaLN-Zero: every gate and the cross-attention's output start at zero).
+            if theirs.depth < mine.depth { theirs.depth = mine.depth }
             guard mine == theirs else {
                 throw DiTError.unsupported("--init \(initPath) has another architecture or VAE than the options ask (\(m.config.patchDescription), width \(m.config.width), depth \(m.config.depth), heads \(m.config.heads), VAE \(m.config.vaeID)): give its --patch, --width, --depth and --heads")
             }
@@ -172,12 +182,9 @@ public final class DiTTrainer {
         config = cfg
         model = try DiffusionTransformer(config: cfg, seed: options.seed)
         if let start {
-            let from = Dictionary(uniqueKeysWithValues: start.namedParameters().map { ($0.name, $0.tensor) })
-            for (name, t) in model.namedParameters() {
-                guard let f = from[name], f.count == t.count else { throw DiTError.badWeights("--init: tensor \"\(name)\" is missing or has another size") }
-                for i in 0..<t.count { t.data[i] = f.data[i] }
-            }
-            log("reel-train: starting from the weights of \(options.initPath!) (\(start.config.id))")
+            try DiffusionTransformer.copyWeights(from: start, into: model)
+            log("reel-train: starting from the weights of \(options.initPath!) (\(start.config.id))" +
+                (start.config.depth < cfg.depth ? "; blocks \(start.config.depth) to \(cfg.depth - 1) start as the identity" : ""))
         }
         for (i, c) in train.enumerated() { buckets["\(c.height)x\(c.width)", default: []].append(i) }
         refs = model.parameterViews().map { ParameterRef(name: $0.name, shape: $0.shape, value: $0.value, grad: $0.grad, decay: $0.decay) }
@@ -240,30 +247,37 @@ public final class DiTTrainer {
     }
 
     /// Builds the batch of `samples` (clips from `clips`), its targets and per-token weights.
-    func makeBatch(_ samples: [SamplePlan], clips: [LatentClip], frames f: Int, _ rng: inout Xoshiro256StarStar)
+    /// With `keep`, only the samples it accepts enter the batch (a rank's share), though the noise of
+    /// every sample is drawn and `tokensWeighted` counts the generated tokens of all of them.
+    func makeBatch(_ samples: [SamplePlan], clips: [LatentClip], frames f: Int, _ rng: inout Xoshiro256StarStar,
+                   keep: (Int) -> Bool = { _ in true })
         -> (batch: DiTBatch, target: Tensor, weight: Tensor, tokensWeighted: Int) {
         let c0 = clips[samples[0].clip]
         let gh = c0.height / config.patchHeight, gw = c0.width / config.patchWidth, n = gh * gw, d = config.tokenDim
-        let b = samples.count
+        let kept = samples.indices.filter(keep)
+        let b = kept.count
         let x = Tensor(uninitialized: [b, f * n, d]), target = Tensor(uninitialized: [b, f * n, d])
         let weight = Tensor(zeros: [b, f * n, 1])
         var counted = 0
         var noise = [Float](repeating: 0, count: f * n * d)
-        for (s, p) in samples.enumerated() {
+        var s = 0
+        for (g, p) in samples.enumerated() {
+            noise.withUnsafeMutableBufferPointer { rng.fillNormal($0) }
+            counted += p.levels.filter { $0 > 0 }.count * n
+            guard keep(g) else { continue }
             let clip = clips[p.clip]
             let prefix = Array(clip.latent[0..<(f * clip.channels * clip.height * clip.width)])
             let x0 = config.tokens(fromLatent: prefix, frames: f, height: clip.height, width: clip.width)
-            noise.withUnsafeMutableBufferPointer { rng.fillNormal($0) }
             let xt = FlowSampler.initialState(clean: x0, noise: noise, levels: p.levels, tokensPerFrame: n, dim: d)
             let base = s * f * n * d
             for i in 0..<(f * n * d) { x.data[base + i] = xt[i]; target.data[base + i] = noise[i] - x0[i] }
             for fi in 0..<f where p.levels[fi] > 0 {
                 for i in 0..<n { weight.data[(s * f + fi) * n + i] = 1 }
-                counted += n
             }
+            s += 1
         }
-        let t = textInputs(samples.map { [$0.text] }, null: null, frames: f, width: config.textWidth)
-        let batch = DiTBatch(tokens: x, levels: samples.flatMap(\.levels), frames: f, gridH: gh, gridW: gw, text: t.text,
+        let t = textInputs(kept.map { [samples[$0].text] }, null: null, frames: f, width: config.textWidth)
+        let batch = DiTBatch(tokens: x, levels: kept.flatMap { samples[$0].levels }, frames: f, gridH: gh, gridW: gw, text: t.text,
                              textValid: t.valid, textSegment: t.textSegment, frameSegment: t.frameSegment, pooled: t.pooled)
         return (batch, target, weight, counted)
     }
@@ -364,12 +378,28 @@ public final class DiTTrainer {
         var bins = BinnedLoss()
         let firstStep = optimizer.stepCount
         let last = o.stopAtStep > 0 ? min(o.stopAtStep, o.steps) : o.steps  // a resumed run already past it does no step
+        let group = o.group, root = group.isRoot
+        // Under MPI: one buffer of every gradient, then the step's loss and whether a rank was
+        // interrupted or ran out of time (all ranks then stop after the same step).
+        let gradientCount = refs.reduce(0) { $0 + $1.grad.count }
+        var reduced = group.size > 1 ? [Float](repeating: 0, count: gradientCount + 3) : []
         while optimizer.stepCount < last {
             let step = optimizer.stepCount
             let (f, _, samples) = plan(&rng)
-            let (batch, target, weight, counted) = makeBatch(samples, clips: train, frames: f, &rng)
+            let (batch, target, weight, counted) = makeBatch(samples, clips: train, frames: f, &rng,
+                                                             keep: { $0 % group.size == group.rank })
             zeroGradients(refs)
-            let l = loss(batch, target: target, weight: weight, counted: counted, backward: true, bins: &bins)
+            var l = batch.batchSize == 0 ? 0 : loss(batch, target: target, weight: weight, counted: counted, backward: true, bins: &bins)
+            var stopNow = o.shouldStop(), outOfTime = o.timeLimit > 0 && Date().timeIntervalSince(start) > o.timeLimit
+            if group.size > 1 {
+                var k = 0
+                for r in refs { for i in 0..<r.grad.count { reduced[k + i] = r.grad[i] }; k += r.grad.count }
+                reduced[k] = l; reduced[k + 1] = stopNow ? 1 : 0; reduced[k + 2] = outOfTime ? 1 : 0
+                try group.sumAll(&reduced)
+                k = 0
+                for r in refs { for i in 0..<r.grad.count { r.grad[i] = reduced[k + i] }; k += r.grad.count }
+                l = reduced[k]; stopNow = reduced[k + 1] > 0; outOfTime = reduced[k + 2] > 0
+            }
             guard l.isFinite else { throw DiTError.badInput("training diverged at step \(step) (loss \(l)); lower --lr") }
             _ = clipGradientNorm(refs, maxNorm: o.gradientClip)
             try optimizer.step(refs, learningRate: schedule.learningRate(atStep: step))
@@ -377,29 +407,35 @@ public final class DiTTrainer {
             average = step == firstStep ? l : 0.98 * average + 0.02 * l
             let done = optimizer.stepCount
             let elapsed = Date().timeIntervalSince(start)
-            progress(DiTProgress(step: done, totalSteps: o.steps, loss: average,
-                                 stepsPerSecond: Double(done - firstStep) / max(elapsed, 1e-9), binLosses: bins.means))
-            if done % 250 == 0 {
+            if root {
+                progress(DiTProgress(step: done, totalSteps: o.steps, loss: average,
+                                     stepsPerSecond: Double(done - firstStep) / max(elapsed, 1e-9), binLosses: bins.means))
+            }
+            if done % 250 == 0 && root {
                 log("\nreel-train: step \(done): train loss by level bin (0-0.1 ... 0.9-1): \(bins.text)")
                 bins = BinnedLoss()
             }
-            if o.checkpointEvery > 0 && done % o.checkpointEvery == 0 { try checkpoint() }
-            if o.evalEvery > 0 && done % o.evalEvery == 0 {
+            if o.checkpointEvery > 0 && done % o.checkpointEvery == 0 && root { try checkpoint() }
+            if o.evalEvery > 0 && done % o.evalEvery == 0 && root {
                 try withEMA(ema) {
                     let e = evaluateSplit()
                     log("\nreel-train: step \(done): held-out loss by level bin (EMA): \(e.all.text); first latent frame: \(e.first.text); later frames: \(e.later.text)")
                     try export(steps: done)
                 }
             }
-            if done == last && last < o.steps { log("\nreel-train: stopping at step \(done) (--stop-at)") }
-            if o.timeLimit > 0 && elapsed > o.timeLimit { log("\nreel-train: time limit reached at step \(done)"); break }
-            if o.shouldStop() {
-                try checkpoint()
+            if done == last && last < o.steps && root { log("\nreel-train: stopping at step \(done) (--stop-at)") }
+            if outOfTime && !stopNow {
+                if root { log("\nreel-train: time limit reached at step \(done)") }
+                break
+            }
+            if stopNow {
+                if root { try checkpoint() }
                 interrupted = true
-                log("\nreel-train: interrupted at step \(done): wrote the checkpoint \(o.checkpointPath); --resume continues from it")
+                if root { log("\nreel-train: interrupted at step \(done): wrote the checkpoint \(o.checkpointPath); --resume continues from it") }
                 return BinnedLoss()
             }
         }
+        guard root else { return BinnedLoss() }
         try checkpoint()
         return try withEMA(ema) {
             try export(steps: optimizer.stepCount)

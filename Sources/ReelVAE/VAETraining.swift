@@ -49,6 +49,11 @@ public struct VAETrainingOptions: Sendable {
     /// Stop (checkpoint and export) when this step is reached (0: at `steps`); the
     /// schedule still spans `steps`, so a shorter run is reproducible step for step.
     public var stopAtStep = 0
+    /// The processes that share each step (data-parallel under mpirun; `.single` alone): every rank
+    /// draws the whole batch and its noise, takes the gradients of its own clips (index i with
+    /// i % size == rank) scaled to the global batch's mean, and the sums over the ranks give every
+    /// rank the same step. Rank 0 alone logs, evaluates and writes the checkpoint and weights.
+    public var group: ProcessGroup = .single
 
     public init() {}
 
@@ -193,7 +198,9 @@ public final class VAETrainer {
     }
 
     func lossAndGradients(_ x: Tensor, rng: inout Xoshiro256StarStar) -> (mse: Float, kl: Float) {
-        vaeLossAndGradients(model, x, klWeight: options.klWeight, rng: &rng)
+        let g = options.group
+        return vaeLossAndGradients(model, x, klWeight: options.klWeight, rng: &rng,
+                                   samples: g.size > 1 ? Array(stride(from: g.rank, to: x.shape[0], by: g.size)) : nil)
     }
 
     /// Trains (or resumes), checkpointing and writing the final EMA weights; returns the held-out PSNR.
@@ -232,11 +239,26 @@ public final class VAETrainer {
         let start = Date()
         var lossAverage: Float = 0
         let firstStep = optimizer.stepCount
+        let group = o.group, root = group.isRoot
+        // Under MPI: every gradient, then the step's MSE and KL and whether a rank was interrupted
+        // or ran out of time, summed over the ranks in one call.
+        let gradientCount = refs.reduce(0) { $0 + $1.grad.count }
+        var reduced = group.size > 1 ? [Float](repeating: 0, count: gradientCount + 4) : []
         while optimizer.stepCount < o.steps {
             let step = optimizer.stepCount
             let x = sampleBatch(&rng)
             zeroGradients(refs)
-            let (mse, kl) = lossAndGradients(x, rng: &rng)
+            var (mse, kl) = lossAndGradients(x, rng: &rng)
+            var stopNow = o.shouldStop(), outOfTime = o.timeLimit > 0 && Date().timeIntervalSince(start) > o.timeLimit
+            if group.size > 1 {
+                var k = 0
+                for r in refs { for i in 0..<r.grad.count { reduced[k + i] = r.grad[i] }; k += r.grad.count }
+                reduced[k] = mse; reduced[k + 1] = kl; reduced[k + 2] = stopNow ? 1 : 0; reduced[k + 3] = outOfTime ? 1 : 0
+                try group.sumAll(&reduced)
+                k = 0
+                for r in refs { for i in 0..<r.grad.count { r.grad[i] = reduced[k + i] }; k += r.grad.count }
+                mse = reduced[k]; kl = reduced[k + 1]; stopNow = reduced[k + 2] > 0; outOfTime = reduced[k + 3] > 0
+            }
             guard mse.isFinite, kl.isFinite else {
                 throw VAEError.badInput("training diverged at step \(step) (loss \(mse)); lower --lr")
             }
@@ -250,29 +272,32 @@ public final class VAETrainer {
             lossAverage = step == firstStep ? mse : 0.95 * lossAverage + 0.05 * mse
             let elapsed = Date().timeIntervalSince(start)
             let done = optimizer.stepCount
-            progress(TrainingProgress(step: done, totalSteps: o.steps, loss: lossAverage, kl: kl,
-                                      stepsPerSecond: Double(done - firstStep) / max(elapsed, 1e-9)))
-            if o.checkpointEvery > 0 && done % o.checkpointEvery == 0 { try checkpoint() }
-            if o.evalEvery > 0 && done % o.evalEvery == 0 {
+            if root {
+                progress(TrainingProgress(step: done, totalSteps: o.steps, loss: lossAverage, kl: kl,
+                                          stepsPerSecond: Double(done - firstStep) / max(elapsed, 1e-9)))
+            }
+            if o.checkpointEvery > 0 && done % o.checkpointEvery == 0 && root { try checkpoint() }
+            if o.evalEvery > 0 && done % o.evalEvery == 0 && root {
                 let e = try withEMA(ema) { evaluate(sets) }
                 log("\nreel-train: step \(done): \(e)")
                 try withEMA(ema) { try exportModel(sets: sets, steps: done) }
             }
             if o.stopAtStep > 0 && done >= o.stopAtStep {
-                log("\nreel-train: stopping at step \(done) (--stop-at)")
+                if root { log("\nreel-train: stopping at step \(done) (--stop-at)") }
                 break
             }
-            if o.timeLimit > 0 && elapsed > o.timeLimit {
-                log("\nreel-train: time limit reached at step \(done)")
+            if outOfTime && !stopNow {
+                if root { log("\nreel-train: time limit reached at step \(done)") }
                 break
             }
-            if o.shouldStop() {
-                try checkpoint()
+            if stopNow {
+                if root { try checkpoint() }
                 interrupted = true
-                log("\nreel-train: interrupted at step \(done): wrote the checkpoint \(o.checkpointPath); --resume continues from it")
+                if root { log("\nreel-train: interrupted at step \(done): wrote the checkpoint \(o.checkpointPath); --resume continues from it") }
                 return VAEEvaluation(synthPSNR: .nan, realPSNR: .nan)
             }
         }
+        guard root else { return VAEEvaluation(synthPSNR: .nan, realPSNR: .nan) }
         try checkpoint()
         return try withEMA(ema) {
             try exportModel(sets: sets, steps: optimizer.stepCount)
@@ -385,14 +410,40 @@ public struct TrainingProgress: Sendable {
 /// gradients of MSE(decode(z), x) + klWeight * KL(q(z|x) || N(0,1)) (z sampled by the
 /// reparameterisation trick, KL averaged per latent element) into the parameters' gradients.
 /// Returns the reconstruction MSE and the KL.
-public func vaeLossAndGradients(_ model: CausalVideoVAE, _ x: Tensor, klWeight: Float,
-                                rng: inout Xoshiro256StarStar) -> (mse: Float, kl: Float) {
+///
+/// With `samples` (a data-parallel rank's share of the batch), only those clips of x are run,
+/// with the noise a whole-batch call would give them, and the losses and gradients are their
+/// share of the whole batch's means: summed over shares that cover the batch, they are the
+/// whole batch's. The generator advances as for the whole batch.
+public func vaeLossAndGradients(_ model: CausalVideoVAE, _ full: Tensor, klWeight: Float,
+                                rng: inout Xoshiro256StarStar, samples: [Int]? = nil) -> (mse: Float, kl: Float) {
+    let total = full.shape[0]
+    let keep = samples ?? Array(0..<total)
+    let perSample = full.count / max(1, total)
+    let x: Tensor
+    if samples == nil { x = full } else {
+        x = Tensor(uninitialized: [keep.count] + Array(full.shape.dropFirst()))
+        for (j, i) in keep.enumerated() { (x.data + j * perSample).update(from: full.data + i * perSample, count: perSample) }
+    }
+    // The latent's shape without running the encoder: the noise of every clip is drawn, in order.
+    let sf = model.config.spatialFactor
+    let latentShape = [model.config.latentChannels, CausalVideoVAE.latentFrames(forVideoFrames: full.shape[2]),
+                       full.shape[3] / sf, full.shape[4] / sf]  // (Z,N,h,w)
+    let fullNoise = Tensor(uninitialized: [total] + latentShape)
+    rng.fillNormal(fullNoise.valueBuffer)
+    guard !keep.isEmpty else { return (0, 0) }
     let moments = model.encodeMoments(x)  // (B,2Z,N,h,w)
     let b = moments.shape[0], zc = moments.shape[1] / 2
     let inner = moments.shape[2] * moments.shape[3] * moments.shape[4]
     let z = Tensor(uninitialized: [b, zc] + Array(moments.shape[2...]), requiresGrad: true)  // (B,Z,N,h,w)
-    let noise = Tensor(uninitialized: z.shape)
-    rng.fillNormal(noise.valueBuffer)
+    precondition(Array(moments.shape.dropFirst(2)) == Array(latentShape.dropFirst()), "latent shape \(moments.shape) against \(latentShape)")
+    let noise: Tensor
+    if samples == nil { noise = fullNoise } else {
+        noise = Tensor(uninitialized: z.shape)
+        let per = zc * inner
+        for (j, i) in keep.enumerated() { (noise.data + j * per).update(from: fullNoise.data + i * per, count: per) }
+    }
+    let share = Float(b) / Float(total)  // this share's part of the whole batch's means
     let m = moments.data
     for bi in 0..<b { for c in 0..<zc { for i in 0..<inner {
         let mu = m[(bi * 2 * zc + c) * inner + i], lv = boundedLogVariance(m[(bi * 2 * zc + zc + c) * inner + i]).value
@@ -400,12 +451,12 @@ public func vaeLossAndGradients(_ model: CausalVideoVAE, _ x: Tensor, klWeight: 
         z.data[k] = mu + Foundation.exp(0.5 * lv) * noise.data[k]
     } } }
     let y = model.decode(z)  // (B,3,T,H,W)
-    let rec = mseLoss(y, x)
+    let rec = samples == nil ? mseLoss(y, x) : mseLoss(y, x) * share
     rec.backward()
     // The reparameterisation and KL gradients, by hand (the engine has no exp op):
     // z = mu + exp(lv/2) eps; KL = mean(0.5 (mu^2 + exp(lv) - 1 - lv)).
     let seed = Tensor(uninitialized: moments.shape)
-    let n = Float(b * zc * inner), beta = klWeight
+    let n = Float(total * zc * inner), beta = klWeight
     var kl = 0.0
     let gz = z.grad
     for bi in 0..<b { for c in 0..<zc { for i in 0..<inner {

@@ -10,6 +10,7 @@ import ArgumentParser
 import Foundation
 import ReelCLI
 import ReelStream
+import ReelSystem
 import ReelVAE
 import ReelDiT
 import ReelDiTTraining
@@ -42,6 +43,12 @@ struct RunOptions: ParsableArguments {
         guard stopAt >= 0 else { throw ValidationError("--stop-at \(stopAt) is negative") }
         guard timeLimit >= 0, timeLimit.isFinite else { throw ValidationError("--time-limit \(timeLimit) is not 0 or more seconds") }
     }
+}
+
+/// This process's data-parallel group: under mpirun, one rank of Open MPI's job (reel-train(1),
+/// MANY MACHINES); else the process alone, with no MPI loaded.
+func joinProcessGroup() throws -> ProcessGroup {
+    do { return try ProcessGroup.join() } catch { throw ToolError.software("\(error)") }
 }
 
 /// Runs a training loop with Ctrl-C checkpointing on and its progress on standard error: one
@@ -102,6 +109,9 @@ struct TrainVAE: ReelCommand {
     @Option(help: "Peak learning rate (warm-up, then cosine decay).")
     var lr = 8e-4
 
+    @Option(help: "Warm-up steps of the learning rate.")
+    var warmup = 100
+
     @Option(help: "Weight of the KL term (against the per-pixel MSE).")
     var klWeight: Float = 1e-5
 
@@ -156,6 +166,7 @@ struct TrainVAE: ReelCommand {
         o.shouldStop = { Interruption.signal != 0 }
         o.stopAtStep = run.stopAt
         o.rewarmAt = rewarmAt
+        o.warmupSteps = warmup
         o.outputPath = out
         // The network's sizes, in the options' own names (the config's check names its fields).
         guard spatialFactor == 4 || spatialFactor == 8 else {
@@ -166,9 +177,15 @@ struct TrainVAE: ReelCommand {
             throw ToolError.usage("\(name) \(v) is out of range: expected 1 to \(hi)")
         }
         guard checkpointEvery >= 0, evalEvery >= 0 else { throw ToolError.usage("--checkpoint-every and --eval-every must be 0 or more") }
-        let trainer = try VAETrainer(options: o, log: { printError($0) })
+        let group = try joinProcessGroup()
+        defer { group.finish() }
+        o.group = group
+        let root = group.isRoot
+        let trainer = try VAETrainer(options: o, log: { if root { printError($0) } })
+        if root && group.size > 1 { printError("reel-train: \(group.size) data-parallel ranks (MPI); each step's batch is shared among them") }
         let result = try withProgress { show in try trainer.run { show($0.step == $0.totalSteps, $0.line) } }
-        if trainer.interrupted { Glibc.exit(128 + Interruption.signal) }
+        if trainer.interrupted { group.finish(); Glibc.exit(128 + Interruption.signal) }
+        guard root else { return }
         if let trained = try? CausalVideoVAE.load(weightsPath: out) { DefaultVAE.register(trained, weightsPath: out) }
         printError("reel-train: wrote \(out) and \(CausalVideoVAE.configPath(forWeights: out)); \(result)")
     }
@@ -273,10 +290,16 @@ struct TrainDiT: ReelCommand {
         if evaluateOnly && initFrom == nil && !(run.resume && FileManager.default.fileExists(atPath: checkpoint)) {
             throw ToolError.usage("--evaluate needs weights to evaluate: --init PATH, or --resume with an existing --checkpoint")
         }
-        let trainer = try DiTTrainer(options: o, log: { printError($0) })
+        let group = try joinProcessGroup()
+        defer { group.finish() }
+        if group.size > 1 && evaluateOnly { throw ToolError.usage("--evaluate runs on one process, not under mpirun") }
+        o.group = group
+        let root = group.isRoot
+        let trainer = try DiTTrainer(options: o, log: { if root { printError($0) } })
+        if root && group.size > 1 { printError("reel-train: \(group.size) data-parallel ranks (MPI); each step's batch is shared among them") }
         let result = try withProgress { show in try trainer.run { show($0.step == $0.totalSteps, $0.line) } }
-        if trainer.interrupted { Glibc.exit(128 + Interruption.signal) }
-        if evaluateOnly { return }
+        if trainer.interrupted { group.finish(); Glibc.exit(128 + Interruption.signal) }
+        if evaluateOnly || !root { return }
         printError("reel-train: wrote \(out) and \(DiffusionTransformer.configPath(forWeights: out)); held-out loss by level bin: \(result.text)")
     }
 }

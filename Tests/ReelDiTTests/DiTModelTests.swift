@@ -37,6 +37,28 @@ final class DiTModelTests: XCTestCase {
         XCTAssertTrue(v.scalars.allSatisfy { $0 == 0 })
     }
 
+    func testDeeperModelGrownFromAShallowerOneComputesTheSame() throws {
+        // reel-train dit --init with a larger --depth: the added blocks start as the identity.
+        let small = try DiffusionTransformer(config: tinyConfig(), seed: 1)
+        randomize(small, seed: 5)
+        var deepConfig = tinyConfig(); deepConfig.depth = 4
+        let deep = try DiffusionTransformer(config: deepConfig, seed: 9)
+        try DiffusionTransformer.copyWeights(from: small, into: deep)
+        var rng = Xoshiro256StarStar(seed: 2)
+        let t = textInputs([[textCondition(3, tokens: 3, width: 6, frames: 0..<2)]], null: textCondition(4, tokens: 2, width: 6, frames: 0..<0), frames: 2, width: 6)
+        let batch = DiTBatch(tokens: Tensor(randomNormal: [1, 2 * 4, 32], using: &rng), levels: [0.5, 1], frames: 2, gridH: 2, gridW: 2,
+                             text: t.text, textValid: t.valid, textSegment: t.textSegment, frameSegment: t.frameSegment, pooled: t.pooled)
+        let a = small(batch).scalars, b = deep(batch).scalars
+        XCTAssertTrue(a.contains { $0 != 0 })
+        XCTAssertEqual(a, b)
+        // A tensor of another size is refused by name.
+        var wider = tinyConfig(); wider.mlpRatio = 4
+        let other = try DiffusionTransformer(config: wider, seed: 1)
+        XCTAssertThrowsError(try DiffusionTransformer.copyWeights(from: small, into: other)) {
+            XCTAssertTrue("\($0)".contains("mlp"), "\($0)")
+        }
+    }
+
     func testTextSegmentsMapToFrames() {
         let a = textCondition(1, tokens: 2, width: 6, frames: 0..<2), b = textCondition(2, tokens: 3, width: 6, frames: 3..<4)
         let null = textCondition(3, tokens: 1, width: 6, frames: 0..<0)
