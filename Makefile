@@ -106,13 +106,17 @@ fuzz: deps
 	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb|^#[0-9]+ +DONE" $(FUZZ)/$$t.log; \
 	done
 
-# The whole test suite under AddressSanitizer (debug build, tools included), then the engine's
-# parallel kernels under ThreadSanitizer; each in its own build folder. Not part of make test.
+# The whole test suite under AddressSanitizer: the tests (debug) and the tools they run (a
+# release build, so that generation runs at a usable speed) both instrumented; leak reports
+# off (the Swift runtime's metadata caches live to exit). Then the engine's parallel kernels
+# under ThreadSanitizer. Each in its own build folder. Not part of make test.
+ASAN_OPTIONS ?= detect_leaks=0:abort_on_error=0:halt_on_error=1
 sanitize: deps text-model
-	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan
-	REEL_BIN=$(CURDIR)/.build/asan/debug $(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --disable-swift-testing
-	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build/tsan
-	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build/tsan --disable-swift-testing --filter ReelNumericsTests
+	REEL_DYNAMIC_STDLIB=1 $(SWIFT) build -c release --sanitize=address --scratch-path .build/asan
+	REEL_DYNAMIC_STDLIB=1 $(SWIFT) build --build-tests --sanitize=address --scratch-path .build/asan
+	ASAN_OPTIONS=$(ASAN_OPTIONS) REEL_DYNAMIC_STDLIB=1 REEL_BIN=$(CURDIR)/.build/asan/release $(SWIFT) test --skip-build --sanitize=address --scratch-path .build/asan --disable-swift-testing
+	REEL_DYNAMIC_STDLIB=1 $(SWIFT) build --build-tests --sanitize=thread --scratch-path .build/tsan
+	REEL_DYNAMIC_STDLIB=1 $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build/tsan --disable-swift-testing --filter ReelNumericsTests
 
 # The shipped video VAE (Sources/ReelVAE/Resources/vae-default.*), made again from
 # scratch with fixed seeds: synthetic datasets, then reel-train vae, 20000 steps on
