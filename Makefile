@@ -107,9 +107,10 @@ fuzz: deps
 	done
 
 # The whole test suite under AddressSanitizer: the tests (debug) and the tools they run (a
-# release build, so that generation runs at a usable speed) both instrumented; leak reports
+# release build, so that generation runs at a usable speed, linked dynamically) both instrumented; leak reports
 # off (the Swift runtime's metadata caches live to exit). Then the engine's parallel kernels
-# under ThreadSanitizer. Each in its own build folder. Not part of make test.
+# under ThreadSanitizer (the C kernels then built for baseline x86-64 only: TSan crashes in
+# target_clones resolvers). Each in its own build folder. Not part of make test.
 ASAN_OPTIONS ?= detect_leaks=0:abort_on_error=0:halt_on_error=1
 sanitize: deps text-model
 	REEL_DYNAMIC_STDLIB=1 $(SWIFT) build -c release --sanitize=address --scratch-path .build/asan

@@ -45,8 +45,8 @@ let engineKernelCFlags: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=fast",
 // The stream tools link the Swift runtime statically in release builds: loading libswiftCore and
 // FoundationEssentials (which swift-argument-parser pulls in) is most of a tool's start-up
 // (perf stat, reel-patchify --help: 5.5 ms CPU dynamic, 3.3 ms static).
-// make sanitize links them dynamically (REEL_DYNAMIC_STDLIB=1): under AddressSanitizer the static
-// link pulls in Foundation's CoreFoundation-backed parts and fails.
+// make sanitize links them dynamically (REEL_DYNAMIC_STDLIB=1): a sanitized build is for finding
+// bugs, not for start-up time. Nothing they link may import Foundation (only FoundationEssentials).
 let streamToolsStatic: [LinkerSetting] = Context.environment["REEL_DYNAMIC_STDLIB"] == "1" ? [] : [
     .unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"],
                  .when(configuration: .release)),

@@ -8,9 +8,11 @@
 // its predefined objects (ompi_mpi_comm_world, ompi_mpi_float, ompi_mpi_op_sum), so dlsym finds
 // them too; MPICH's integer handles are not supported (say so if that is what is installed).
 
-import Foundation
+// No Foundation here: the stream tools link ReelSystem statically without it.
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 public enum MessagePassingError: Error, CustomStringConvertible {
@@ -45,7 +47,7 @@ public final class ProcessGroup: @unchecked Sendable {
 
     /// True when this process was started by Open MPI's mpirun (or mpiexec) with more than one rank.
     public static var launchedByMPI: Bool {
-        (Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] ?? "") ?? 1) > 1
+        (getenv("OMPI_COMM_WORLD_SIZE").flatMap { Int(String(cString: $0)) } ?? 1) > 1
     }
 
     /// The job this process belongs to: `single` unless started by mpirun with several ranks, then
