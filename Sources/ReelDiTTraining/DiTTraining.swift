@@ -381,8 +381,7 @@ public final class DiTTrainer {
         let group = o.group, root = group.isRoot
         // Under MPI: one buffer of every gradient, then the step's loss and whether a rank was
         // interrupted or ran out of time (all ranks then stop after the same step).
-        let gradientCount = refs.reduce(0) { $0 + $1.grad.count }
-        var reduced = group.size > 1 ? [Float](repeating: 0, count: gradientCount + 3) : []
+        var allReduce = GradientAllReduce(parameters: refs, extras: 3, group: group)
         while optimizer.stepCount < last {
             let step = optimizer.stepCount
             let (f, _, samples) = plan(&rng)
@@ -392,13 +391,9 @@ public final class DiTTrainer {
             var l = batch.batchSize == 0 ? 0 : loss(batch, target: target, weight: weight, counted: counted, backward: true, bins: &bins)
             var stopNow = o.shouldStop(), outOfTime = o.timeLimit > 0 && Date().timeIntervalSince(start) > o.timeLimit
             if group.size > 1 {
-                var k = 0
-                for r in refs { for i in 0..<r.grad.count { reduced[k + i] = r.grad[i] }; k += r.grad.count }
-                reduced[k] = l; reduced[k + 1] = stopNow ? 1 : 0; reduced[k + 2] = outOfTime ? 1 : 0
-                try group.sumAll(&reduced)
-                k = 0
-                for r in refs { for i in 0..<r.grad.count { r.grad[i] = reduced[k + i] }; k += r.grad.count }
-                l = reduced[k]; stopNow = reduced[k + 1] > 0; outOfTime = reduced[k + 2] > 0
+                var extras: [Float] = [l, stopNow ? 1 : 0, outOfTime ? 1 : 0]
+                try allReduce.sum(refs, extras: &extras)
+                l = extras[0]; stopNow = extras[1] > 0; outOfTime = extras[2] > 0
             }
             guard l.isFinite else { throw DiTError.badInput("training diverged at step \(step) (loss \(l)); lower --lr") }
             _ = clipGradientNorm(refs, maxNorm: o.gradientClip)

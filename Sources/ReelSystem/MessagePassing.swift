@@ -107,10 +107,6 @@ public final class ProcessGroup: @unchecked Sendable {
         }
     }
 
-    public func sumAll(_ values: inout [Float]) throws(MessagePassingError) {
-        try values.withUnsafeMutableBufferPointer { (p: inout UnsafeMutableBufferPointer<Float>) throws(MessagePassingError) in try sumAll(p) }
-    }
-
     /// Ends the job's use of MPI (once; the single group has nothing to end).
     public func finish() {
         guard !finalized, let finalize else { return }

@@ -242,8 +242,7 @@ public final class VAETrainer {
         let group = o.group, root = group.isRoot
         // Under MPI: every gradient, then the step's MSE and KL and whether a rank was interrupted
         // or ran out of time, summed over the ranks in one call.
-        let gradientCount = refs.reduce(0) { $0 + $1.grad.count }
-        var reduced = group.size > 1 ? [Float](repeating: 0, count: gradientCount + 4) : []
+        var allReduce = GradientAllReduce(parameters: refs, extras: 4, group: group)
         while optimizer.stepCount < o.steps {
             let step = optimizer.stepCount
             let x = sampleBatch(&rng)
@@ -251,13 +250,9 @@ public final class VAETrainer {
             var (mse, kl) = lossAndGradients(x, rng: &rng)
             var stopNow = o.shouldStop(), outOfTime = o.timeLimit > 0 && Date().timeIntervalSince(start) > o.timeLimit
             if group.size > 1 {
-                var k = 0
-                for r in refs { for i in 0..<r.grad.count { reduced[k + i] = r.grad[i] }; k += r.grad.count }
-                reduced[k] = mse; reduced[k + 1] = kl; reduced[k + 2] = stopNow ? 1 : 0; reduced[k + 3] = outOfTime ? 1 : 0
-                try group.sumAll(&reduced)
-                k = 0
-                for r in refs { for i in 0..<r.grad.count { r.grad[i] = reduced[k + i] }; k += r.grad.count }
-                mse = reduced[k]; kl = reduced[k + 1]; stopNow = reduced[k + 2] > 0; outOfTime = reduced[k + 3] > 0
+                var extras: [Float] = [mse, kl, stopNow ? 1 : 0, outOfTime ? 1 : 0]
+                try allReduce.sum(refs, extras: &extras)
+                mse = extras[0]; kl = extras[1]; stopNow = extras[2] > 0; outOfTime = extras[3] > 0
             }
             guard mse.isFinite, kl.isFinite else {
                 throw VAEError.badInput("training diverged at step \(step) (loss \(mse)); lower --lr")
