@@ -167,7 +167,7 @@ let package = Package(
         .executableTarget(name: "reel-prompt-expand", dependencies: ["ReelText", "ReelStream", "ReelCLI", argumentParser]),
         .executableTarget(name: "reel-train", dependencies: ["ReelVAE", "ReelDiT", "ReelDiTTraining", "ReelCLI",
                                                              argumentParser]),
-        .executableTarget(name: "reel-denoise", dependencies: ["ReelDiT", "ReelText", "ReelPatch", "ReelStream",
+        .executableTarget(name: "reel-denoise", dependencies: ["ReelDiT", "ReelVAE", "ReelNumerics", "ReelText", "ReelPatch", "ReelStream",
                                                                "ReelCLI", "ReelImage", argumentParser]),
         .executableTarget(name: "reel-score", dependencies: ["ReelScore", "ReelVAE", "ReelVideo", "ReelImage", "ReelStream",
                                                              "ReelCLI", argumentParser]),

@@ -29,8 +29,15 @@ public struct DenoiseOptions: Sendable {
     public var untilLevel: Float? = nil
     /// Remix: the level of stored frames that no nois record covers (0 keeps them; 1 ignores them).
     public var strength: Float = 0
+    /// The sampler's timestep shift (nil: the model's).
+    public var shift: Float? = nil
     /// Clip id of a new canvas (variation k gets clip + k).
     public var clip: UInt32 = 0
+    /// Long video (LongVideo.swift): a canvas longer than this many video frames (default: the
+    /// model's longest) is generated window by window, each window carrying the last `context`
+    /// video frames of the one before (1 + 4k frames) and generating the rest.
+    public var window: Int? = nil
+    public var context = 17
     public init(steps: Int, guidance: Float, seed: UInt64) { self.steps = steps; self.guidance = guidance; self.seed = seed }
 }
 
@@ -57,6 +64,12 @@ public final class CanvasDenoiser {
     /// estimate (token order) and its geometry (latent frames, rows, columns): --preview.
     public var estimateEvery = 0
     public var estimate: (_ variation: Int, _ step: Int, _ x0: [Float], _ frames: Int, _ height: Int, _ width: Int) -> Void = { _, _, _, _, _, _ in }
+    /// Long video: how a window's last latent frames become the next window's context. Given a
+    /// window's raw latent tokens (its frame 0 a first frame encoded alone) and its geometry
+    /// (latent frames, cells high, wide), returns the raw tokens of `keep` latent frames: its last
+    /// 1 + 4 (keep - 1) video frames decoded and encoded anew, first frame alone (reel-denoise
+    /// does it with the VAE). nil: canvases longer than the model serves are refused.
+    public var reencode: ((_ raw: [Float], _ frames: Int, _ height: Int, _ width: Int, _ keep: Int) throws -> [Float])?
 
     public init(model: DiffusionTransformer, null: TextCondition, warn: @escaping (String) -> Void) {
         self.model = model; self.null = null; self.warn = warn
@@ -163,8 +176,8 @@ public final class CanvasDenoiser {
             var frames = max(h.frameCount, (stored.keys.max() ?? -1) + 1, (levels.keys.max() ?? -1) + 1)
             var vf = sourceFrames ?? (1 + (frames - 1) * cfg.temporalFactor)
             if let n = o.extendTo {
-                guard (1...cfg.maxFrames).contains(n) else {
-                    throw DiTError.unsupported("--frames \(n) is outside 1 to \(cfg.maxFrames), the lengths the model serves")
+                guard (1...maxLength(o)).contains(n) else {
+                    throw DiTError.unsupported("--frames \(n) is outside 1 to \(maxLength(o)), the lengths \(reencode == nil ? "the model serves" : "reel-denoise generates")")
                 }
                 frames = max(frames, Self.latentFrames(videoFrames: n, factor: cfg.temporalFactor))
                 vf = max(vf, n)
@@ -179,8 +192,8 @@ public final class CanvasDenoiser {
                   o.width >= factor * cfg.patchWidth, o.height >= factor * cfg.patchHeight else {
                 throw DiTError.unsupported("--size \(o.width)x\(o.height) is not a multiple of \(factor * cfg.patchWidth)x\(factor * cfg.patchHeight) (the model's \(factor)x latent with \(cfg.patchHeight)x\(cfg.patchWidth) patches); the model was trained on \(cfg.trainedSizes.joined(separator: ", "))")
             }
-            guard (1...cfg.maxFrames).contains(o.frames) else {
-                throw DiTError.unsupported("--frames \(o.frames) is outside 1 to \(cfg.maxFrames), the lengths the model serves")
+            guard (1...maxLength(o)).contains(o.frames) else {
+                throw DiTError.unsupported("--frames \(o.frames) is outside 1 to \(maxLength(o)), the lengths \(reencode == nil ? "the model serves" : "reel-denoise generates")")
             }
             let frames = Self.latentFrames(videoFrames: o.frames, factor: cfg.temporalFactor)
             canvas = Canvas(clip: o.clip, frames: frames, height: o.height / factor, width: o.width / factor, sourceWidth: o.width,
@@ -207,12 +220,21 @@ public final class CanvasDenoiser {
         canvas.tokens = tokens
         canvas.levels = lv
         canvas.current = cur
+        if canvas.sourceFrames > window(o) {
+            let anyText = segments.contains { tokenStates[$0.key] != nil }
+            if !anyText { warn("no text embeddings on the stream (pipe through reel-prompt-expand): generating unconditionally") }
+            try runLong(canvas: canvas, stored: stored, partial: partial, options: o, segments: segments,
+                        tokenStates: tokenStates, pooled: pooled, forward: forward, to: writer)
+            try writer.write(provenance)
+            try writer.finish()
+            return
+        }
         // Text.
         let text = conditions(segments: segments, tokenStates: tokenStates, pooled: pooled, clip: canvas.clip,
                               frames: canvas.frames)
         if text.isEmpty { warn("no text embeddings on the stream (pipe through reel-prompt-expand): generating unconditionally") }
         for r in forward { try writer.write(r) }
-        let sampler = FlowSampler(model: model, steps: o.steps, guidance: o.guidance)
+        let sampler = FlowSampler(model: model, steps: o.steps, guidance: o.guidance, shift: o.shift)
         // Stopping early: frames end at min(t_k, their level) (PART), in raw latent units.
         let stop = o.untilLevel.map { sampler.stopIndex(atLevel: $0) } ?? o.steps
         let ts = sampler.schedule()
@@ -242,10 +264,12 @@ public final class CanvasDenoiser {
     }
 
     /// The model's text conditions for `clip`'s latent frames.
+    /// `firstVideoFrame` maps a latent frame of the canvas to the video frame of the clip it starts
+    /// at (a long video's window starts later in the clip).
     func conditions(segments: [UInt32: TextSegment], tokenStates: [UInt32: TextEmbedding], pooled: [UInt32: TextEmbedding],
-                    clip: UInt32, frames: Int) -> [TextCondition] {
+                    clip: UInt32, frames: Int, firstVideoFrame: ((Int) -> Int)? = nil) -> [TextCondition] {
         let tf = model.config.temporalFactor
-        func firstVideoFrame(_ f: Int) -> Int { f == 0 ? 0 : 1 + (f - 1) * tf }
+        let firstVideoFrame = firstVideoFrame ?? { f in f == 0 ? 0 : 1 + (f - 1) * tf }
         var byRange: [String: (TextSegment, TextEmbedding)] = [:]
         for (id, s) in segments.sorted(by: { $0.key < $1.key }) where s.clip == ReelFormat.open || s.clip == clip {
             guard s.role != .negative, let e = tokenStates[id], e.dim == model.config.textWidth else { continue }
@@ -274,25 +298,12 @@ public final class CanvasDenoiser {
     /// token order), its nois levels, a PART record when it is only partly denoised, and source-frames.
     func write(canvas c: Canvas, clip: UInt32, state x: [Float], gridH gh: Int, gridW gw: Int, original: [Int: [Float]],
                partial: [Float]?, to writer: StreamWriter) throws {
-        let cfg = model.config, n = gh * gw, d = cfg.tokenDim
-        let head = ClipHeader(clip: clip, kind: .latents, dtype: .f32, channels: cfg.latentChannels, width: c.width, height: c.height,
-                              fps: c.fps, frameCount: c.frames, spatialFactor: cfg.spatialFactor, temporalFactor: cfg.temporalFactor,
-                              sourceWidth: c.sourceWidth, sourceHeight: c.sourceHeight, firstFrameAlone: true, model: cfg.vaeID)
-        try writer.write(head.record)
-        try writer.write(PatchGeometry(clip: clip, dtype: .f32, pt: 1, ph: cfg.patchHeight, pw: cfg.patchWidth,
-                                       channels: cfg.latentChannels, frames: c.frames, height: c.height, width: c.width).record)
+        let n = gh * gw, d = model.config.tokenDim
+        try writeHead(canvas: c, clip: clip, to: writer)
         for f in 0..<c.frames {
-            let block = TokenBlock(clip: clip, count: n, dim: d, dtype: .f32)
-            var values: [Float]
-            if c.levels[f] == 0, let kept = original[f] {
-                values = kept  // level-0 frames come out exactly as given
-            } else {
-                values = Array(x[(f * n * d)..<((f + 1) * n * d)])
-            }
-            let out = block.mutableData
-            for i in 0..<(n * d) { out.storeBytes(of: values[i].bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self) }
-            for i in 0..<n { block.setPosition(i, t: Int32(f), h: Int32(i / gw), w: Int32(i % gw)) }
-            try writer.write(block.record)
+            // level-0 frames come out exactly as given
+            let values = c.levels[f] == 0 ? original[f] ?? Array(x[(f * n * d)..<((f + 1) * n * d)]) : Array(x[(f * n * d)..<((f + 1) * n * d)])
+            try writeFrame(values, frame: f, clip: clip, gridW: gw, to: writer)
         }
         try writer.write(NoiseLevels(clip: clip, levels: c.levels).record)
         if let partial { try writer.write(NoiseLevels(clip: clip, levels: partial).partialRecord) }

@@ -11,8 +11,10 @@ import Foundation
 import ReelCLI
 import ReelDiT
 import ReelImage
+import ReelNumerics
 import ReelStream
 import ReelText
+import ReelVAE
 
 @main
 struct Denoise: ReelCommand {
@@ -34,14 +36,23 @@ struct Denoise: ReelCommand {
     var size = Self.defaultSize
     static let defaultSize = FrameSize(width: 64, height: 64)
 
-    @Option(name: .customLong("frames"), help: "Video frames of a new canvas, 1 to the model's longest (33; default 17); with a clip on input, the length to extend its canvas to.")
+    @Option(name: .customLong("frames"), help: "Video frames of a new canvas (default 17); with a clip on input, the length to extend its canvas to. Beyond --window (the model's longest, 33), a long video made window by window.")
     var frames: Int?
+
+    @Option(name: .customLong("window"), help: ArgumentHelp("Long video: video frames the model generates at once (1 + 4k, 9 to the model's longest, the default).", valueName: "N"))
+    var window: Int?
+
+    @Option(name: .customLong("context"), help: ArgumentHelp("Long video: video frames of each window carried into the next as kept context (1 + 4k, shorter than the window; default 17).", valueName: "N"))
+    var context = 17
 
     @Option(name: .customLong("steps"), help: "Sampling steps (default: the model's, chosen by measurement).")
     var steps: Int?
 
     @Option(name: .customLong("guidance"), help: "Classifier-free guidance scale (1: none; default: the model's).")
     var guidance: Float?
+
+    @Option(name: .customLong("shift"), help: ArgumentHelp("Timestep shift of the sampler's schedule (t' = s t / (1 + (s - 1) t); 1: evenly spaced; default: the model's).", valueName: "S"))
+    var shift: Float?
 
     @Option(name: .customLong("seed"), help: "Seed of the starting noise (variation k uses seed + k).")
     var seed: UInt64 = 0
@@ -72,6 +83,7 @@ struct Denoise: ReelCommand {
         guard variations >= 1 && variations <= 1024 else { throw ToolError.usage("--variations \(variations) is out of range: expected 1 to 1024") }
         if let steps, steps < 1 || steps > 1000 { throw ToolError.usage("--steps \(steps) is out of range: expected 1 to 1000") }
         if let guidance, !(guidance >= 0 && guidance <= 100) { throw ToolError.usage("--guidance \(guidance) is out of range: expected 0 to 100") }
+        if let shift, !(shift >= 0.1 && shift <= 20) { throw ToolError.usage("--shift \(shift) is out of range: expected 0.1 to 20") }
         guard strength >= 0 && strength <= 1 else { throw ToolError.usage("--strength \(strength) is out of range: expected 0 to 1") }
         if let untilLevel, !(untilLevel > 0 && untilLevel < 1) {
             throw ToolError.usage("--until-level \(untilLevel) is out of range: expected a level between 0 and 1 (exclusive)")
@@ -87,8 +99,11 @@ struct Denoise: ReelCommand {
         o.untilLevel = untilLevel
         o.strength = strength
         o.clip = clip
+        o.window = window; o.context = context
+        o.shift = shift
         let writer = try StreamIO.output(tool: Self.toolName)
         let denoiser = CanvasDenoiser(model: dit, null: null, warn: { printError("reel-denoise: warning: \($0)") })
+        denoiser.reencode = try Self.contextCodec(for: dit.config)
         let tty = isatty(2) != 0
         let start = Date()
         if tty {
@@ -118,6 +133,44 @@ struct Denoise: ReelCommand {
         }
         let provenance = Provenance.current(tool: Self.toolName, model: dit.config.id, seed: seed, generated: true).record
         try denoiser.run(records: records, options: o, to: writer, provenance: provenance)
+    }
+
+    /// Long video: a window's last frames decoded, rounded to 8-bit pixels and encoded anew
+    /// (first frame alone) with the VAE the model was trained on, loaded when first needed.
+    static func contextCodec(for cfg: DiTConfig) throws -> ([Float], Int, Int, Int, Int) throws -> [Float] {
+        var vae: CausalVideoVAE?
+        return { raw, frames, h, w, keep in
+            if vae == nil {
+                guard let found = try DefaultVAE.find(id: cfg.vaeID) else {
+                    throw ToolError.usage("a long video needs the VAE \(cfg.vaeID) that the model was trained on, to carry context from window to window; it is neither the shipped one nor one used on this machine")
+                }
+                vae = found
+            }
+            let net = vae!, c = cfg.latentChannels
+            var x = raw
+            cfg.normalize(tokens: &x)
+            let z = cfg.latent(fromTokens: x, frames: frames, height: h, width: w)  // (F,C,h,w)
+            let zt = Tensor(uninitialized: [1, c, frames, h, w])
+            for f in 0..<frames { for ci in 0..<c { for i in 0..<(h * w) {
+                zt.data[(ci * frames + f) * h * w + i] = z[(f * c + ci) * h * w + i]
+            } } }
+            let video = GradMode.withoutGrad { net.decode(zt) }  // (1,3,T,H,W), pixels in [-1, 1]
+            let t = video.shape[2], hh = video.shape[3], ww = video.shape[4]
+            let keepT = 1 + cfg.temporalFactor * (keep - 1), from = t - keepT
+            let clipT = Tensor(uninitialized: [1, 3, keepT, hh, ww])
+            for ch in 0..<3 { for f in 0..<keepT { for i in 0..<(hh * ww) {
+                let v = min(1, max(-1, video.data[(ch * t + from + f) * hh * ww + i]))
+                clipT.data[(ch * keepT + f) * hh * ww + i] = ((v + 1) * 127.5).rounded() / 127.5 - 1
+            } } }
+            let mean = GradMode.withoutGrad { net.encode(clipT).mean }  // (1,C,keep,h,w)
+            var back = [Float](repeating: 0, count: keep * c * h * w)
+            for f in 0..<keep { for ci in 0..<c { for i in 0..<(h * w) {
+                back[(f * c + ci) * h * w + i] = mean.data[(ci * keep + f) * h * w + i]
+            } } }
+            var tokens = cfg.tokens(fromLatent: back, frames: keep, height: h, width: w)
+            cfg.denormalize(tokens: &tokens)
+            return tokens
+        }
     }
 
     func loadModel() throws -> DiffusionTransformer {

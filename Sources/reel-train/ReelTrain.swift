@@ -251,6 +251,8 @@ struct TrainDiT: ReelCommand {
     var conditionedShare: Float = 0.3
     @Option(help: ArgumentHelp("Share of samples with an independent noise level per latent frame, 0 to 1.", valueName: "share"))
     var independentShare: Float = 0.15
+    @Option(name: .customLong("uniform-levels"), help: ArgumentHelp("Share of samples whose noise level is drawn as the sampler spaces its steps (uniform, then --shift) instead of logit-normal, 0 to 1: trains the highest levels, where the layout is decided.", valueName: "share"))
+    var uniformLevels: Float = 0
     @Option(help: ArgumentHelp("Latent frame counts of the training samples and their weights, F:W,F:W,... (a count longer than a dataset's clips is skipped for it).", valueName: "F:W,..."))
     var frameWeights = "1:0.15,2:0.1,3:0.15,4:0.1,5:0.4,9:0.1"
     @Option(name: .customLong("init"), help: ArgumentHelp("Start from these weights (config JSON beside them; e.g. the shipped model) instead of random ones; the optimizer starts afresh. Ignored when --resume finds a checkpoint.", valueName: "path"))
@@ -266,6 +268,9 @@ struct TrainDiT: ReelCommand {
         guard (0...1).contains(conditionedShare), (0...1).contains(independentShare), conditionedShare + independentShare <= 1 else {
             throw ToolError.usage("--conditioned-share \(conditionedShare) and --independent-share \(independentShare) must each be 0 to 1, together at most 1")
         }
+        guard (0...1).contains(uniformLevels) else {
+            throw ToolError.usage("--uniform-levels \(uniformLevels) is out of range: expected a share from 0 to 1")
+        }
         var weights: [(frames: Int, weight: Double)] = []
         for item in frameWeights.split(separator: ",", omittingEmptySubsequences: false) {
             let fw = item.split(separator: ":", omittingEmptySubsequences: false)
@@ -278,6 +283,7 @@ struct TrainDiT: ReelCommand {
         let rt = (hd / 4) & ~1, rh = ((hd - rt) / 2) & ~1
         var o = DiTTrainingOptions()
         o.conditionedShare = conditionedShare; o.independentShare = independentShare; o.frameWeights = weights
+        o.uniformLevelShare = uniformLevels
         o.dataDirectories = data
         o.config = DiTConfig(patchHeight: patch.height, patchWidth: patch.width, width: width, depth: depth, heads: heads,
                              ropeT: rt, ropeH: rh, ropeW: hd - rt - rh, timestepShift: shift)
