@@ -94,6 +94,14 @@ struct ReelEncode: ReelCommand {
             // temporary file, since decoders seek, then read like a file of that kind.
             inputs = [try FileAccess.spool(prefix: reader.takeBufferedBytes(), fileDescriptor: 0, name: "standard input")]
         }
+        // A saved reel stream named as the input (reel-synth's clip-000001.reel) is read as - reads one.
+        if inputs.count == 1, let first = FileHandle(forReadingAtPath: inputs[0]) {
+            let head = (try? first.read(upToCount: ReelFormat.signature.count)) ?? nil
+            try? first.close()
+            if let head, Array(head) == ReelFormat.signature {
+                return try encodeLatents(from: .standardInput(try standardInputReader(try StreamIO.input(tool: Self.toolName, path: inputs[0]), name: inputs[0])))
+            }
+        }
         let fitMode = fit ?? .crop, resampling = filter ?? .lanczos3, start = start ?? 0, clip = clip ?? 0
         var sampleDepth: SampleDepth?
         if let d = depth {
@@ -142,14 +150,15 @@ struct ReelEncode: ReelCommand {
     }
 
     /// `reel-encode -` with a reel stream on standard input: its reader, once the options allow it.
-    func standardInputReader(_ reader: StreamReader) throws -> StreamReader {
+    func standardInputReader(_ reader: StreamReader, name: String = "-") throws -> StreamReader {
         let frameOptions: [(String, Bool)] = [
             ("--pixels", pixels), ("--size", size != nil), ("--fit", fit != nil), ("--filter", filter != nil),
             ("--start", start != nil), ("--frames", frames != nil), ("--fps", fps != nil), ("--at", !at.isEmpty),
             ("--depth", depth != nil), ("--clip", clip != nil),
         ]
+        let input = name
         if let (name, _) = frameOptions.first(where: { $0.1 }) {
-            throw ToolError.usage("\(name) does not apply to - (a stream on standard input is encoded as it is): leave it out")
+            throw ToolError.usage("\(name) does not apply to \(input == "-" ? "- (a stream on standard input" : "\(input) (a reel stream") is encoded as it is): leave it out")
         }
         return reader
     }
