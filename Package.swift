@@ -163,6 +163,8 @@ let package = Package(
                                                                   "ReelStream", "ReelSystem", "ReelCLI", argumentParser]),
         .executableTarget(name: "reel-loop", dependencies: ["ReelCanvas", "ReelCLI", "ReelStream", argumentParser],
                           linkerSettings: streamToolsStatic),
+        // reel-cut decodes and encodes the cut clip with the VAE (no FFmpeg: it reads latent streams).
+        .executableTarget(name: "reel-cut", dependencies: ["ReelCanvas", "ReelVAE", "ReelCLI", "ReelStream", argumentParser]),
         .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", "ReelStream", "ReelCLI", argumentParser]),
         .executableTarget(name: "reel-prompt-expand", dependencies: ["ReelText", "ReelStream", "ReelCLI", argumentParser]),
         .executableTarget(name: "reel-train", dependencies: ["ReelVAE", "ReelDiT", "ReelDiTTraining", "ReelCLI",
@@ -226,11 +228,11 @@ let package = Package(
         // End-to-end tests of the built tools in shell pipelines, every tool's man page against
         // its --help, every page's EXAMPLES run, and golden checksums of deterministic pipelines
         // (Fixtures/golden.sha256, make repin): it builds every tool.
-        .testTarget(name: "ToolTests", dependencies: ["ReelStream", "ReelSafetensors", "ReelTestSupport",
+        .testTarget(name: "ToolTests", dependencies: ["ReelStream", "ReelSafetensors", "ReelCanvas", "ReelTestSupport",
                                                       "reel-patchify", "reel-unpatchify", "reel-inspect",
                                                       "reel-encode", "reel-decode", "reel-synth", "reel-prompt-expand",
                                                       "reel-train", "reel-denoise", "reel-score",
-                                                      "reel-blend", "reel-loop", "reel-extend", "reel-storyboard", "reel-fuzz"],
+                                                      "reel-blend", "reel-loop", "reel-extend", "reel-cut", "reel-storyboard", "reel-fuzz"],
                     exclude: ["Fixtures"]),
     ]
 )

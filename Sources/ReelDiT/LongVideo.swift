@@ -54,8 +54,9 @@ extension CanvasDenoiser {
         }
         // Given frames: a prefix of kept frames.
         let given = (0..<c.frames).prefix { c.levels[$0] == 0 && stored[$0] != nil }.count
-        for f in given..<c.frames where stored[f] != nil || c.levels[f] < 1 {
-            throw DiTError.unsupported("a long video (\(c.sourceFrames) frames, beyond the \(window(o))-frame window) continues a clip whose kept frames start at frame 0; latent frame \(f) is stored or given level \(c.levels[f]) after the kept ones end at \(given) (remix and gaps work within one window)")
+        // (Frames to generate may be stored as zeros at level 1, as reel-extend writes them.)
+        for f in given..<c.frames where c.levels[f] < 1 {
+            throw DiTError.unsupported("a long video (\(c.sourceFrames) frames, beyond the \(window(o))-frame window) continues a clip whose kept frames start at frame 0; latent frame \(f) has level \(c.levels[f]) after the kept ones end at \(given) (remix and gaps work within one window)")
         }
         if !partial.isEmpty { throw DiTError.badInput("clip \(c.clip) is partly denoised (PART): finish it with reel-denoise before making it longer") }
         for r in forward { try writer.write(r) }

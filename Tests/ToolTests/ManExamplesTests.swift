@@ -27,6 +27,7 @@ final class ManExamplesTests: XCTestCase {
             + " --out mine.safetensors 2> /dev/null && rm -r tiny",
         "reel-denoise.1": clip,
         "reel-extend.1": clip,
+        "reel-cut.1": clip,
         "reel-score.1": "reel-synth --seed 2 --frames 17 --shape ball --color red --motion bounces | reel-decode -o clip.mp4",
         "reel-train.1": clip,
         "reel-prompt-expand.1": "reel-synth --seed 3 --frames 1 | reel-decode -o a.png",
