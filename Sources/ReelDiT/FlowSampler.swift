@@ -68,6 +68,8 @@ public struct FlowSampler {
     public var steps: Int
     public var guidance: Float
     public var shift: Float
+    /// Guidance applies at levels at or below this one; above it the text-conditioned velocity alone.
+    public var guidanceBelow: Float = Float(ProcessInfo.processInfo.environment["REEL_GUIDANCE_BELOW"] ?? "") ?? 1
 
     public init(model: DiffusionTransformer, steps: Int, guidance: Float, shift: Float? = nil) {
         self.model = model; self.steps = steps; self.guidance = guidance; self.shift = shift ?? model.config.timestepShift
@@ -131,6 +133,7 @@ public struct FlowSampler {
                                  gridW: gridW, text: t.text, textValid: t.valid, textSegment: t.textSegment,
                                  frameSegment: t.frameSegment, pooled: t.pooled)
             let v = GradMode.withoutGrad { model(batch, rope: rope) }  // (b,T,D)
+            let guidance = ts[k] <= guidanceBelow ? self.guidance : 1
             let pv = v.data
             // The clean estimate x0 = x_t - t v, in x's units (a preview), before x moves.
             if estimateEvery > 0 && ((k + 1) % estimateEvery == 0 || k + 1 == end) {

@@ -166,8 +166,8 @@ final class ManExamplesTests: XCTestCase {
         XCTAssertEqual(ex?.map(\.script), ["reel-synth --count 2 \\\n  | reel-inspect > out.txt", "reel-decode -o a.gif < b.reel"])
         XCTAssertEqual(Self.outputs("reel-x --npy arrays/ a.reel 2> err | tee t.reel > s.txt; x -o 'q r' -o f_%03d.png > /dev/null"),
                        ["arrays/", "f_%03d.png", "t.reel", "s.txt"])
-        XCTAssertEqual(Self.missingTools("reel-synth --out reel-x | reel-recut clip-000000.reel\n(reel-cut a) && reel-inspect"),
-                       ["reel-recut", "reel-cut"])
+        XCTAssertEqual(Self.missingTools("reel-synth --out reel-x | reel-recut clip-000000.reel\n(reel-nosuch a) && reel-inspect"),
+                       ["reel-recut", "reel-nosuch"])
     }
 
     func testEveryManPageExampleRuns() throws {
