@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Text-to-video quality of a diffusion transformer, judged by reel-score against the prompt as typed.
 
-Usage: python3 Scripts/eval_t2v.py [--model PATH] [--prompts N] [--seeds K] [--steps S] [--guidance G] [--shift S]
+Usage: python3 Scripts/eval_t2v.py [--model PATH] [--prompts N] [--seeds K] [--steps S] [--guidance G] [--shift S] [--guidance-below L]
 Runs, for the first N prompts of Tests/ReelDiTTests/Fixtures/t2v_prompts.tsv, at 64x64, 112x64 and
 64x112 and K seeds each:
     reel-prompt-expand --seed SEED PROMPT | reel-denoise --size WxH --frames 17 --seed SEED
@@ -29,6 +29,7 @@ def main():
     ap.add_argument("--steps", type=int)
     ap.add_argument("--guidance", type=float)
     ap.add_argument("--shift", type=float)
+    ap.add_argument("--guidance-below", type=float)
     ap.add_argument("--sizes", default="64x64,112x64,64x112")
     ap.add_argument("--frames", type=int, default=17)
     a = ap.parse_args()
@@ -46,6 +47,7 @@ def main():
                 if a.steps: den += ["--steps", str(a.steps)]
                 if a.guidance is not None: den += ["--guidance", str(a.guidance)]
                 if a.shift is not None: den += ["--shift", str(a.shift)]
+                if a.guidance_below is not None: den += ["--guidance-below", str(a.guidance_below)]
                 cmd = (f"{bin_dir}/reel-prompt-expand --seed {seed} {json.dumps(prompt)} | {' '.join(den)} 2>/dev/null"
                        f" | {bin_dir}/reel-unpatchify | {bin_dir}/reel-score --json")
                 out = subprocess.run(cmd, shell=True, capture_output=True, text=True)

@@ -31,6 +31,8 @@ public struct DenoiseOptions: Sendable {
     public var strength: Float = 0
     /// The sampler's timestep shift (nil: the model's).
     public var shift: Float? = nil
+    /// Guidance only at levels at or below this one (nil: the model's default).
+    public var guidanceBelow: Float? = nil
     /// Clip id of a new canvas (variation k gets clip + k).
     public var clip: UInt32 = 0
     /// Long video (LongVideo.swift): a canvas longer than this many video frames (default: the
@@ -234,7 +236,7 @@ public final class CanvasDenoiser {
                               frames: canvas.frames)
         if text.isEmpty { warn("no text embeddings on the stream (pipe through reel-prompt-expand): generating unconditionally") }
         for r in forward { try writer.write(r) }
-        let sampler = FlowSampler(model: model, steps: o.steps, guidance: o.guidance, shift: o.shift)
+        let sampler = FlowSampler(model: model, steps: o.steps, guidance: o.guidance, shift: o.shift, guidanceBelow: o.guidanceBelow)
         // Stopping early: frames end at min(t_k, their level) (PART), in raw latent units.
         let stop = o.untilLevel.map { sampler.stopIndex(atLevel: $0) } ?? o.steps
         let ts = sampler.schedule()

@@ -36,6 +36,9 @@ public struct DiTConfig: Codable, Equatable, Sendable {
     /// Sampler defaults chosen by measurement (reel-denoise's --steps and --guidance).
     public var defaultSteps: Int
     public var defaultGuidance: Float
+    /// Guidance applies only at levels at or below this one (a guidance interval: at the highest
+    /// levels the unguided velocity lays out the scene better); nil: at every level.
+    public var defaultGuidanceBelow: Float?
     /// Pixel sizes the model was trained on ("64x64", "112x64", "64x112") and its longest clip in video frames.
     public var trainedSizes: [String]
     public var maxFrames: Int
@@ -99,6 +102,7 @@ public struct DiTConfig: Codable, Equatable, Sendable {
         }
         guard timestepShift.isFinite, timestepShift > 0 else { throw .badConfig("timestepShift \(timestepShift) must be positive") }
         guard defaultGuidance.isFinite, defaultGuidance >= 0 else { throw .badConfig("defaultGuidance \(defaultGuidance) must be 0 or more") }
+        if let g = defaultGuidanceBelow, !(g > 0 && g <= 1) { throw .badConfig("defaultGuidanceBelow \(g) must be a level above 0, at most 1") }
     }
 
     public func jsonData() throws -> Data {

@@ -69,10 +69,11 @@ public struct FlowSampler {
     public var guidance: Float
     public var shift: Float
     /// Guidance applies at levels at or below this one; above it the text-conditioned velocity alone.
-    public var guidanceBelow: Float = Float(ProcessInfo.processInfo.environment["REEL_GUIDANCE_BELOW"] ?? "") ?? 1
+    public var guidanceBelow: Float
 
-    public init(model: DiffusionTransformer, steps: Int, guidance: Float, shift: Float? = nil) {
+    public init(model: DiffusionTransformer, steps: Int, guidance: Float, shift: Float? = nil, guidanceBelow: Float? = nil) {
         self.model = model; self.steps = steps; self.guidance = guidance; self.shift = shift ?? model.config.timestepShift
+        self.guidanceBelow = guidanceBelow ?? model.config.defaultGuidanceBelow ?? 1
     }
 
     /// The global schedule t_0 = 1 > ... > t_steps = 0.

@@ -64,7 +64,7 @@ extension CanvasDenoiser {
         let total = c.frames
         var levels = [Float](repeating: 1, count: total)
         for f in 0..<given { levels[f] = 0 }
-        let sampler = FlowSampler(model: model, steps: o.steps, guidance: o.guidance, shift: o.shift)
+        let sampler = FlowSampler(model: model, steps: o.steps, guidance: o.guidance, shift: o.shift, guidanceBelow: o.guidanceBelow)
         // Windows: the first (when nothing is given) generates wl frames; each later one adds wl - cl.
         let first = given > 0 ? given : min(wl, total)
         var windows = given > 0 ? 0 : 1

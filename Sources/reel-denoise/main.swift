@@ -51,6 +51,9 @@ struct Denoise: ReelCommand {
     @Option(name: .customLong("guidance"), help: "Classifier-free guidance scale (1: none; default: the model's).")
     var guidance: Float?
 
+    @Option(name: .customLong("guidance-below"), help: ArgumentHelp("Apply guidance only at noise levels at or below this one (a guidance interval; 1: at every level; default: the model's).", valueName: "L"))
+    var guidanceBelow: Float?
+
     @Option(name: .customLong("shift"), help: ArgumentHelp("Timestep shift of the sampler's schedule (t' = s t / (1 + (s - 1) t); 1: evenly spaced; default: the model's).", valueName: "S"))
     var shift: Float?
 
@@ -83,6 +86,9 @@ struct Denoise: ReelCommand {
         guard variations >= 1 && variations <= 1024 else { throw ToolError.usage("--variations \(variations) is out of range: expected 1 to 1024") }
         if let steps, steps < 1 || steps > 1000 { throw ToolError.usage("--steps \(steps) is out of range: expected 1 to 1000") }
         if let guidance, !(guidance >= 0 && guidance <= 100) { throw ToolError.usage("--guidance \(guidance) is out of range: expected 0 to 100") }
+        if let guidanceBelow, !(guidanceBelow > 0 && guidanceBelow <= 1) {
+            throw ToolError.usage("--guidance-below \(guidanceBelow) is out of range: expected a level above 0, at most 1")
+        }
         if let shift, !(shift >= 0.1 && shift <= 20) { throw ToolError.usage("--shift \(shift) is out of range: expected 0.1 to 20") }
         guard strength >= 0 && strength <= 1 else { throw ToolError.usage("--strength \(strength) is out of range: expected 0 to 1") }
         if let untilLevel, !(untilLevel > 0 && untilLevel < 1) {
@@ -101,6 +107,7 @@ struct Denoise: ReelCommand {
         o.clip = clip
         o.window = window; o.context = context
         o.shift = shift
+        o.guidanceBelow = guidanceBelow
         let writer = try StreamIO.output(tool: Self.toolName)
         let denoiser = CanvasDenoiser(model: dit, null: null, warn: { printError("reel-denoise: warning: \($0)") })
         denoiser.reencode = try Self.contextCodec(for: dit.config)

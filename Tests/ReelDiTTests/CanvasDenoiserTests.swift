@@ -147,6 +147,28 @@ final class CanvasDenoiserTests: XCTestCase {
         XCTAssertNotEqual(a[2], b[2])
     }
 
+    func testGuidanceAppliesOnlyAtOrBelowItsLevel() throws {
+        let d = try makeDenoiser()
+        var o = DenoiseOptions(steps: 4, guidance: 3, seed: 5)
+        o.width = 16; o.height = 16; o.frames = 5
+        let guided = try frames(try run(d, textRecords(), o), clip: 0)
+        o.guidanceBelow = 1
+        XCTAssertEqual(try frames(try run(d, textRecords(), o), clip: 0), guided, "below 1 is every step")
+        // Below a level under every step's: no step is guided, as with guidance 1.
+        o.guidanceBelow = 1e-6
+        let never = try frames(try run(d, textRecords(), o), clip: 0)
+        var plain = o
+        plain.guidance = 1; plain.guidanceBelow = nil
+        let unguided = try frames(try run(d, textRecords(), plain), clip: 0)
+        XCTAssertNotEqual(never, guided)
+        for (a, b) in zip(never.joined(), unguided.joined()) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        // Between: the first steps (levels 1, 0.75 at shift 1) unguided, the rest guided.
+        o.guidanceBelow = 0.6
+        let some = try frames(try run(d, textRecords(), o), clip: 0)
+        XCTAssertNotEqual(some, guided)
+        XCTAssertNotEqual(some, never)
+    }
+
     // MARK: - Long video (LongVideo.swift)
 
     /// A denoiser whose context codec records its calls and hands back the window's last frames
