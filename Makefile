@@ -150,10 +150,10 @@ vae-model-resume:
 # The shipped diffusion transformer (Sources/ReelDiT/Resources/dit-default.*), made again
 # from scratch with fixed seeds: reel-synth datasets at the three aspect ratios (17-frame
 # clips, 33-frame clips and single frames), encoded once with the shipped VAE and the text
-# encoder (cached in each dataset directory), then reel-train dit: width 192, 6 blocks,
-# 1x2x2 patches, 4096 tokens a step, peak lr 8e-4 after 200 warm-up steps, cosine to 3200
-# steps (about 60 minutes on two cores once the ~10-minute encoding is cached).
-# `make dit-model-resume` continues an interrupted run from its checkpoint.
+# encoder (cached in each dataset directory), then reel-train dit in six stages (below): width
+# 192, 6 blocks grown to 10 in the last, 1x2x2 patches, 4096 tokens a step (about 7 hours on two
+# cores once the ~10-minute encoding is cached). `make dit-model-resume` continues an interrupted
+# run from its checkpoints (stage 6 from its last schedule, so exactly only after step 518).
 .PHONY: dit-model dit-model-resume dit-data
 DIT_DATA = .build/dit-data
 DIT_SETS = sq17 ls17 pt17 sq33 sq1 ls1 pt1
@@ -173,6 +173,19 @@ DIT_STAGE4 = $(foreach d,$(DIT_SETS2),--data $(DIT_DATA)/$(d)) --init Sources/Re
 	--lr 4e-4 --warmup 100 --tokens 4096 --width 192 --depth 6 --heads 6 --patch 2x2 --shift 3 --seed 4 \
 	--checkpoint-every 250 --eval-every 1000 --steps 6000 --checkpoint $(DIT_DATA)/checkpoint4.safetensors \
 	--out Sources/ReelDiT/Resources/dit-default.safetensors
+# Stage 5: a new 6500-step cosine from stage 4's weights (peak lr 3e-4): fewer conditioned (0.2)
+# and independent-level (0.05) samples, most of them 17-frame clips (5 latent frames).
+DIT_RECIPE5 = --warmup 100 --tokens 4096 --shift 3 --conditioned-share 0.2 --independent-share 0.05 \
+	--frame-weights 1:0.1,3:0.1,5:0.7,9:0.1 --checkpoint-every 250 --eval-every 1000
+DIT_STAGE5 = $(foreach d,$(DIT_SETS2),--data $(DIT_DATA)/$(d)) --init Sources/ReelDiT/Resources/dit-default.safetensors \
+	--lr 3e-4 --seed 5 --steps 6500 $(DIT_RECIPE5) --checkpoint $(DIT_DATA)/checkpoint5.safetensors \
+	--out Sources/ReelDiT/Resources/dit-default.safetensors
+# Stage 6 (shipped): stage 5 grown to 10 blocks (the new ones start as the identity), a 3000-step
+# cosine from 3e-4. The run was stopped twice to shorten its schedule (4500 steps to step 498,
+# then 4000 to step 518, then 3000, each resuming the checkpoint exactly), replayed here.
+DIT_STAGE6 = $(foreach d,$(DIT_SETS2),--data $(DIT_DATA)/$(d)) --init Sources/ReelDiT/Resources/dit-default.safetensors \
+	--depth 10 --lr 3e-4 --seed 6 $(DIT_RECIPE5) --checkpoint $(DIT_DATA)/checkpoint6.safetensors \
+	--out Sources/ReelDiT/Resources/dit-default.safetensors
 dit-data: deps text-model
 	$(SWIFT) build -c release --product reel-synth
 	$(SWIFT) build -c release --product reel-train
@@ -191,13 +204,19 @@ dit-model: dit-data
 	$(RELEASE)/reel-train dit $(DIT_STAGE1)
 	$(RELEASE)/reel-train dit $(DIT_STAGE2)
 	$(RELEASE)/reel-train dit $(DIT_STAGE3)
-	rm -f $(DIT_DATA)/checkpoint4.safetensors
+	rm -f $(DIT_DATA)/checkpoint4.safetensors $(DIT_DATA)/checkpoint5.safetensors $(DIT_DATA)/checkpoint6.safetensors
 	$(RELEASE)/reel-train dit $(DIT_STAGE4)
+	$(RELEASE)/reel-train dit $(DIT_STAGE5)
+	$(RELEASE)/reel-train dit $(DIT_STAGE6) --steps 4500 --stop-at 498
+	$(RELEASE)/reel-train dit $(DIT_STAGE6) --steps 4000 --stop-at 518 --resume
+	$(RELEASE)/reel-train dit $(DIT_STAGE6) --steps 3000 --resume
 dit-model-resume:
 	$(RELEASE)/reel-train dit $(DIT_STAGE1) --resume
 	$(RELEASE)/reel-train dit $(DIT_STAGE2)
 	$(RELEASE)/reel-train dit $(DIT_STAGE3)
 	$(RELEASE)/reel-train dit $(DIT_STAGE4) --resume
+	$(RELEASE)/reel-train dit $(DIT_STAGE5) --resume
+	$(RELEASE)/reel-train dit $(DIT_STAGE6) --steps 3000 --resume
 
 # reel-score against reel-synth's ground truth on 510 clips (170 per aspect ratio, 17
 # frames): per-attribute agreement on pixels and after the VAE round trip, swapped

@@ -95,7 +95,9 @@ struct ReelEncode: ReelCommand {
             inputs = [try FileAccess.spool(prefix: reader.takeBufferedBytes(), fileDescriptor: 0, name: "standard input")]
         }
         // A saved reel stream named as the input (reel-synth's clip-000001.reel) is read as - reads one.
-        if inputs.count == 1, let first = FileHandle(forReadingAtPath: inputs[0]) {
+        // Only a regular file is peeked at: reading a named pipe would consume what it holds.
+        if inputs.count == 1, (try? FileManager.default.attributesOfItem(atPath: inputs[0])[.type] as? FileAttributeType) == .typeRegular,
+           let first = FileHandle(forReadingAtPath: inputs[0]) {
             let head = (try? first.read(upToCount: ReelFormat.signature.count)) ?? nil
             try? first.close()
             if let head, Array(head) == ReelFormat.signature {
