@@ -167,7 +167,7 @@ let package = Package(
         .executableTarget(name: "reel-cut", dependencies: ["ReelCanvas", "ReelVAE", "ReelCLI", "ReelStream", argumentParser]),
         .executableTarget(name: "reel-synth", dependencies: ["ReelWorld", "ReelStream", "ReelCLI", argumentParser]),
         .executableTarget(name: "reel-prompt-expand", dependencies: ["ReelText", "ReelStream", "ReelCLI", argumentParser]),
-        .executableTarget(name: "reel-train", dependencies: ["ReelVAE", "ReelDiT", "ReelDiTTraining", "ReelCLI",
+        .executableTarget(name: "reel-train", dependencies: ["ReelVAE", "ReelDiT", "ReelDiTTraining", "ReelNumerics", "ReelCLI",
                                                              argumentParser]),
         .executableTarget(name: "reel-denoise", dependencies: ["ReelDiT", "ReelVAE", "ReelNumerics", "ReelText", "ReelPatch", "ReelStream",
                                                                "ReelCLI", "ReelImage", argumentParser]),

@@ -41,6 +41,7 @@ func timeBest(budget: Double = 1.5, minRuns: Int = 5, _ body: () -> Void) -> Dou
 
 print("bench-engine: \(Engine.description)")
 print("CPU AVX-512: \(Gemm.cpuHasAVX512 ? "yes" : "no"); measured fp32 peak (\(measuredPeak.vectorBits)-bit FMA loop on \(ProcessInfo.processInfo.activeProcessorCount) cores): \(Int(measuredPeak.gflops)) GFLOP/s; peak used for ratios: \(Int(peak)) GFLOP/s")
+if let w = Gemm.coretypeWarning { print("warning: \(w)") }
 print("")
 print("GEMM (C = A B, row-major, fp32)            GFLOP/s   of peak")
 var rng = Xoshiro256StarStar(seed: 1)

@@ -14,6 +14,7 @@ import ReelSystem
 import ReelVAE
 import ReelDiT
 import ReelDiTTraining
+import ReelNumerics
 
 @main
 struct ReelTrain: ReelCommand {
@@ -183,6 +184,7 @@ struct TrainVAE: ReelCommand {
         let root = group.isRoot
         let trainer = try VAETrainer(options: o, log: { if root { printError($0) } })
         if root && group.size > 1 { printError("reel-train: \(group.size) data-parallel ranks (MPI); each step's batch is shared among them") }
+        if root, let w = Gemm.coretypeWarning { printError("reel-train: warning: \(w)") }
         let result = try withProgress { show in try trainer.run { show($0.step == $0.totalSteps, $0.line) } }
         if trainer.interrupted { group.finish(); Glibc.exit(128 + Interruption.signal) }
         guard root else { return }
@@ -303,6 +305,7 @@ struct TrainDiT: ReelCommand {
         let root = group.isRoot
         let trainer = try DiTTrainer(options: o, log: { if root { printError($0) } })
         if root && group.size > 1 { printError("reel-train: \(group.size) data-parallel ranks (MPI); each step's batch is shared among them") }
+        if root, let w = Gemm.coretypeWarning { printError("reel-train: warning: \(w)") }
         let result = try withProgress { show in try trainer.run { show($0.step == $0.totalSteps, $0.line) } }
         if trainer.interrupted { group.finish(); Glibc.exit(128 + Interruption.signal) }
         if evaluateOnly || !root { return }

@@ -178,4 +178,21 @@ final class KernelTests: XCTestCase {
         assertClose("split groupNorm dw", w.gradScalars, wantDw, atol: 1e-6, rtol: 1e-6)
         assertClose("split groupNorm db", bias.gradScalars, wantDb, atol: 1e-6, rtol: 1e-6)
     }
+
+    /// The environment's OPENBLAS_CORETYPE is respected, but one that keeps an AVX-512 CPU on
+    /// older kernels is warned about (reel-train, bench-engine); an AVX-512 core name or none is not.
+    func testCoretypeWarningNamesAWeakerForcedCore() {
+        let saved = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
+        defer { if let saved { setenv("OPENBLAS_CORETYPE", saved, 1) } else { unsetenv("OPENBLAS_CORETYPE") } }
+        setenv("OPENBLAS_CORETYPE", "Haswell", 1)
+        if Gemm.cpuHasAVX512 {
+            XCTAssertEqual(Gemm.coretypeWarning?.contains("OPENBLAS_CORETYPE=Haswell"), true, Gemm.coretypeWarning ?? "no warning")
+        } else {
+            XCTAssertNil(Gemm.coretypeWarning, "no AVX-512 here: Haswell kernels are the best")
+        }
+        setenv("OPENBLAS_CORETYPE", "SkylakeX", 1)
+        XCTAssertNil(Gemm.coretypeWarning)
+        unsetenv("OPENBLAS_CORETYPE")
+        XCTAssertNil(Gemm.coretypeWarning)
+    }
 }
