@@ -169,7 +169,7 @@ let package = Package(
         .executableTarget(name: "reel-prompt-expand", dependencies: ["ReelText", "ReelStream", "ReelCLI", argumentParser]),
         .executableTarget(name: "reel-train", dependencies: ["ReelVAE", "ReelDiT", "ReelDiTTraining", "ReelNumerics", "ReelCLI",
                                                              argumentParser]),
-        .executableTarget(name: "reel-denoise", dependencies: ["ReelDiT", "ReelVAE", "ReelNumerics", "ReelText", "ReelPatch", "ReelStream",
+        .executableTarget(name: "reel-denoise", dependencies: ["ReelDiT", "ReelVAE", "ReelText", "ReelPatch", "ReelStream",
                                                                "ReelCLI", "ReelImage", argumentParser]),
         .executableTarget(name: "reel-score", dependencies: ["ReelScore", "ReelVAE", "ReelVideo", "ReelImage", "ReelStream",
                                                              "ReelCLI", argumentParser]),

@@ -303,8 +303,8 @@ public final class CanvasDenoiser {
         let n = gh * gw, d = model.config.tokenDim
         try writeHead(canvas: c, clip: clip, to: writer)
         for f in 0..<c.frames {
-            // level-0 frames come out exactly as given
-            let values = c.levels[f] == 0 ? original[f] ?? Array(x[(f * n * d)..<((f + 1) * n * d)]) : Array(x[(f * n * d)..<((f + 1) * n * d)])
+            let kept = c.levels[f] == 0 ? original[f] : nil  // level-0 frames come out exactly as given
+            let values = kept ?? Array(x[(f * n * d)..<((f + 1) * n * d)])
             try writeFrame(values, frame: f, clip: clip, gridW: gw, to: writer)
         }
         try writer.write(NoiseLevels(clip: clip, levels: c.levels).record)

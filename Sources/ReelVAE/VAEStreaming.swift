@@ -144,3 +144,35 @@ public func unitToPixel(_ v: Float) -> UInt8 {
     let p = (v + 1) * 127.5
     return p.isNaN ? 0 : UInt8(max(0, min(255, p.rounded())))
 }
+
+extension CausalVideoVAE {
+    /// A clip made anew from its own frames: its latent frames (Z,h,w each) decoded chunk by
+    /// chunk, the video frames `picking` taken from the result (in that order, repeats allowed),
+    /// rounded to 8-bit pixels as a viewer sees them, and encoded again, first frame alone.
+    /// Decoding stops once the last frame picked is out. reel-cut (a trimmed or re-timed clip)
+    /// and reel-denoise's long video (a window's last frames as the next one's context) use it.
+    public func reencode(_ latents: [[Float]], latentWidth: Int, latentHeight: Int, picking wanted: [Int]) throws(VAEError) -> [[Float]] {
+        let decoder = VAEStreamDecoder(model: self, latentWidth: latentWidth, latentHeight: latentHeight)
+        let needed = Set(wanted), last = wanted.max() ?? 0
+        var pixels: [Int: [Float]] = [:]
+        var index = 0
+        func take(_ out: [[Float]]) {
+            for f in out {
+                if needed.contains(index) { pixels[index] = f.map { Float(unitToPixel($0)) * (2.0 / 255.0) - 1 } }
+                index += 1
+            }
+        }
+        for z in latents {
+            take(decoder.push(z))
+            if index > last { break }
+        }
+        if index <= last { take(decoder.finish()) }
+        let encoder = try VAEStreamEncoder(model: self, width: decoder.width, height: decoder.height)
+        var out: [[Float]] = []
+        for f in wanted {
+            guard let p = pixels[f] else { throw .badInput("frame \(f) is past the \(index) frames the clip decodes to") }
+            out += encoder.push(p)
+        }
+        return out + encoder.finish()
+    }
+}

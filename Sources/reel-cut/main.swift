@@ -67,7 +67,7 @@ struct ReelCut: ReelCommand {
             latents = Array(c.frames[0..<latentRetimed])
         } else {
             let vae = try NetworkChoice(path: model).network(for: h)
-            latents = try Self.reencode(c, frames: plan.sourceFrame, vae: vae)
+            latents = try vae.reencode(c.frames, latentWidth: h.width, latentHeight: h.height, picking: plan.sourceFrame)
             guard latents.count == latentRetimed else {
                 throw CanvasError.badInput("the cut clip encoded to \(latents.count) latent frames, expected \(latentRetimed)")
             }
@@ -83,34 +83,5 @@ struct ReelCut: ReelCommand {
         let kept = Set(canvas.segments.map(\.segment))
         canvas.embeddings = c.embeddings.filter { kept.contains($0.segment) }
         try canvas.write(to: try StreamIO.output(tool: Self.toolName), provenance: Provenance.current(tool: Self.toolName).record)
-    }
-
-    /// The clip decoded (in bounded memory, frame by frame), the frames `frames` picked from it
-    /// and rounded to 8 bits as a viewer sees them, and encoded anew, first frame alone.
-    static func reencode(_ c: LatentClip, frames wanted: [Int], vae: CausalVideoVAE) throws -> [[Float]] {
-        let h = c.header
-        let decoder = VAEStreamDecoder(model: vae, latentWidth: h.width, latentHeight: h.height)
-        let needed = Set(wanted), last = wanted.max() ?? 0
-        var pixels: [Int: [Float]] = [:]
-        var index = 0
-        func take(_ out: [[Float]]) {
-            for f in out {
-                if needed.contains(index) { pixels[index] = f.map { ((min(1, max(-1, $0)) + 1) * 127.5).rounded() / 127.5 - 1 } }
-                index += 1
-            }
-        }
-        for z in c.frames {
-            take(decoder.push(z))
-            if index > last { break }
-        }
-        if index <= last { take(decoder.finish()) }
-        let encoder = try VAEStreamEncoder(model: vae, width: decoder.width, height: decoder.height)
-        var out: [[Float]] = []
-        for f in wanted {
-            guard let p = pixels[f] else { throw CanvasError.badInput("frame \(f) of the clip did not decode") }
-            out += encoder.push(p)
-        }
-        out += encoder.finish()
-        return out
     }
 }

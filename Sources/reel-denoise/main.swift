@@ -11,7 +11,6 @@ import Foundation
 import ReelCLI
 import ReelDiT
 import ReelImage
-import ReelNumerics
 import ReelStream
 import ReelText
 import ReelVAE
@@ -153,28 +152,14 @@ struct Denoise: ReelCommand {
                 }
                 vae = found
             }
-            let net = vae!, c = cfg.latentChannels
+            let c = cfg.latentChannels, plane = c * h * w
             var x = raw
             cfg.normalize(tokens: &x)
             let z = cfg.latent(fromTokens: x, frames: frames, height: h, width: w)  // (F,C,h,w)
-            let zt = Tensor(uninitialized: [1, c, frames, h, w])
-            for f in 0..<frames { for ci in 0..<c { for i in 0..<(h * w) {
-                zt.data[(ci * frames + f) * h * w + i] = z[(f * c + ci) * h * w + i]
-            } } }
-            let video = GradMode.withoutGrad { net.decode(zt) }  // (1,3,T,H,W), pixels in [-1, 1]
-            let t = video.shape[2], hh = video.shape[3], ww = video.shape[4]
-            let keepT = 1 + cfg.temporalFactor * (keep - 1), from = t - keepT
-            let clipT = Tensor(uninitialized: [1, 3, keepT, hh, ww])
-            for ch in 0..<3 { for f in 0..<keepT { for i in 0..<(hh * ww) {
-                let v = min(1, max(-1, video.data[(ch * t + from + f) * hh * ww + i]))
-                clipT.data[(ch * keepT + f) * hh * ww + i] = ((v + 1) * 127.5).rounded() / 127.5 - 1
-            } } }
-            let mean = GradMode.withoutGrad { net.encode(clipT).mean }  // (1,C,keep,h,w)
-            var back = [Float](repeating: 0, count: keep * c * h * w)
-            for f in 0..<keep { for ci in 0..<c { for i in 0..<(h * w) {
-                back[(f * c + ci) * h * w + i] = mean.data[(ci * keep + f) * h * w + i]
-            } } }
-            var tokens = cfg.tokens(fromLatent: back, frames: keep, height: h, width: w)
+            let t = 1 + cfg.temporalFactor * (frames - 1), keepT = 1 + cfg.temporalFactor * (keep - 1)
+            let context = try vae!.reencode((0..<frames).map { Array(z[($0 * plane)..<(($0 + 1) * plane)]) },
+                                            latentWidth: w, latentHeight: h, picking: Array((t - keepT)..<t))
+            var tokens = cfg.tokens(fromLatent: Array(context.joined()), frames: keep, height: h, width: w)
             cfg.denormalize(tokens: &tokens)
             return tokens
         }

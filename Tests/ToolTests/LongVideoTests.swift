@@ -10,12 +10,6 @@ final class LongVideoTests: XCTestCase {
     override func setUpWithError() throws { dir = try Tools.temporaryDirectory() }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
-    func run(_ script: String) throws -> String {
-        let r = try Tools.sh(script, cwd: dir)
-        XCTAssertEqual(r.status, 0, "\(script)\n\(r.stderr)")
-        if r.status != 0 { throw Tools.Missing(description: "pipeline failed: \(r.stderr)") }
-        return r.out
-    }
 
     /// TOKS values by latent frame, and the source-frames count, of a denoised stream.
     func tokens(_ name: String) throws -> (frames: [[UInt8]], source: String?) {
@@ -34,13 +28,13 @@ final class LongVideoTests: XCTestCase {
 
     func testAMinuteByRepeatedExtensionKeepsItsColoursInTheMemoryOfOneWindow() throws {
         let prompt = "a red ball on a white background"
-        let out = try run("""
+        let out = try Tools.succeed("""
             reel-prompt-expand --seed 5 "\(prompt)" > text.reel
             /usr/bin/time -f %M -o rss-long reel-denoise --frames 480 --steps 8 --seed 3 < text.reel > long.reel
             /usr/bin/time -f %M -o rss-short reel-denoise --frames 65 --steps 8 --seed 3 < text.reel > short.reel
             reel-prompt-expand --at 0:8 "\(prompt)" < long.reel | reel-prompt-expand --at 472:480 "\(prompt)" \
               | reel-unpatchify | reel-score --json
-            """)
+            """, cwd: dir)
         let long = try tokens("long.reel"), short = try tokens("short.reel")
         XCTAssertEqual(long.frames.count, 121, "480 frames are 1 + 120 latent frames")
         XCTAssertEqual(long.source, "0 480")

@@ -13,10 +13,8 @@ final class PipelineTests: XCTestCase {
         try Self.read(dir.appendingPathComponent(name))
     }
 
-    func run(_ script: String) throws {
-        let r = try Tools.sh(script, cwd: dir)
-        XCTAssertEqual(r.status, 0, "\(script)\n\(r.stderr)")
-        if r.status != 0 { throw Tools.Missing(description: "pipeline failed: \(r.stderr)") }
+    func run(_ script: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        try Tools.succeed(script, cwd: dir, file: file, line: line)
     }
 
     /// PNG -> reel-encode --pixels -> reel-patchify -> reel-unpatchify -> reel-decode gives back the same pixels.

@@ -9,11 +9,8 @@ final class TextToVideoTests: XCTestCase {
     override func setUpWithError() throws { dir = try Tools.temporaryDirectory() }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
-    func run(_ script: String) throws -> String {
-        let r = try Tools.sh(script, cwd: dir)
-        XCTAssertEqual(r.status, 0, "\(script)\n\(r.stderr)")
-        if r.status != 0 { throw Tools.Missing(description: "pipeline failed: \(r.stderr)") }
-        return r.out
+    func run(_ script: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        try Tools.succeed(script, cwd: dir, file: file, line: line)
     }
 
     /// The checks of reel-score's JSON report of a generated clip: attribute kind -> passed.

@@ -39,6 +39,16 @@ enum Tools {
         return try Shell.run(script, in: dir)
     }
 
+    /// Runs a pipeline in `cwd` that must succeed: a failure is recorded (with its stderr) and
+    /// thrown, so the test stops there. Returns standard output.
+    @discardableResult
+    static func succeed(_ script: String, cwd: URL, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let r = try sh(script, cwd: cwd)
+        XCTAssertEqual(r.status, 0, "\(script)\n\(r.stderr)", file: file, line: line)
+        if r.status != 0 { throw Missing(description: "pipeline failed: \(r.stderr)") }
+        return r.out
+    }
+
     static func temporaryDirectory() throws -> URL {
         URL(fileURLWithPath: try Shell.temporaryDirectory())
     }
