@@ -39,6 +39,10 @@ public struct DiTConfig: Codable, Equatable, Sendable {
     /// Guidance applies only at levels at or below this one (a guidance interval: at the highest
     /// levels the unguided velocity lays out the scene better); nil: at every level.
     public var defaultGuidanceBelow: Float?
+    /// What the network's last layer predicts: the velocity v = e - x0 (nil or `.velocity`, every
+    /// model before it), or the clean sample x0 (`.sample`), from which the model gives
+    /// v = (x_t - x0) / max(t, DiTPrediction.minimumLevel). Either way callers see a velocity.
+    public var prediction: DiTPrediction?
     /// Pixel sizes the model was trained on ("64x64", "112x64", "64x112") and its longest clip in video frames.
     public var trainedSizes: [String]
     public var maxFrames: Int
@@ -51,7 +55,7 @@ public struct DiTConfig: Codable, Equatable, Sendable {
                 latentShift: [Float]? = nil, latentScale: [Float]? = nil, timestepShift: Float = 2,
                 vaeID: String = "", spatialFactor: Int = 4, temporalFactor: Int = 4, defaultSteps: Int = 20,
                 defaultGuidance: Float = 4, trainedSizes: [String] = ["64x64", "112x64", "64x112"], maxFrames: Int = 33,
-                id: String = "", recipe: String = "") {
+                id: String = "", recipe: String = "", prediction: DiTPrediction? = nil) {
         self.latentChannels = latentChannels
         self.patchHeight = patchHeight
         self.patchWidth = patchWidth
@@ -75,6 +79,7 @@ public struct DiTConfig: Codable, Equatable, Sendable {
         self.maxFrames = maxFrames
         self.id = id
         self.recipe = recipe
+        self.prediction = prediction
     }
 
     /// Values per token: latent channels x patch rows x patch columns.
@@ -119,6 +124,18 @@ public struct DiTConfig: Codable, Equatable, Sendable {
         try config.validate()
         return config
     }
+}
+
+/// The network's target. With `.sample` the last layer predicts x0 and only the data, not the
+/// noise, must pass through the network's width (as JiT, "Back to Basics: Let Denoising
+/// Generative Models Denoise", argues for tokens of many values: here 128 per token against a
+/// width of 192); training's loss stays on the velocity.
+public enum DiTPrediction: String, Codable, Sendable, CaseIterable {
+    case velocity
+    case sample
+
+    /// The smallest level the velocity divides by: below it v = (x_t - x0) / 0.05.
+    public static let minimumLevel: Float = 0.05
 }
 
 /// Everything that can go wrong in ReelDiT, with a message for `reel-<tool>: <message>`.

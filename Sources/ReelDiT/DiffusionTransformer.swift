@@ -11,9 +11,10 @@
 //          h = h + CrossAttention(LN_affine(h), text tokens, each frame's tokens see only their segment's text)
 //          h = h + gate2 * MLP(modulate(LN(h)))
 //   v      = outProj(modulate(LN(h), final adaLN(silu(c_f))))  // (B,T,D): the flow's velocity
+//            (config.prediction .sample: that is x0, and v = (x_t - x0) / max(t_f, 0.05))
 //
 // adaLN-Zero: every adaLN, the cross-attention's output projection and outProj start at zero,
-// so an untrained model is the identity on h and predicts v = 0. A frame at level 0 is
+// so an untrained model is the identity on h and predicts v = 0 (x0 = 0 with .sample). A frame at level 0 is
 // context: its tokens are read by every other frame's attention, and the loss skips them.
 // Mirrored by Scripts/make_dit_fixtures.py (the PyTorch reference of a whole forward pass).
 
@@ -175,7 +176,15 @@ public final class DiffusionTransformer: Layer {
         }
         let mod = chunk(finalAdaLN(silu(cond)), 2, axis: 2).map { $0.reshaped([b, f, 1, c]) }
         let y = (finalNorm(h).reshaped([b, f, n, c]) * (mod[1] + 1) + mod[0]).reshaped([b, f * n, c])
-        return outProj(y)  // (B,T,D)
+        let out = outProj(y)  // (B,T,D)
+        guard config.prediction == .sample else { return out }
+        // x0 prediction: v = (x_t - x0) / max(t_f, minimum), each token by its frame's level.
+        let inv = Tensor(uninitialized: [b, f * n, 1])
+        for s in 0..<b { for fi in 0..<f {
+            let r = 1 / max(batch.levels[s * f + fi], DiTPrediction.minimumLevel)
+            for i in 0..<n { inv.data[(s * f + fi) * n + i] = r }
+        } }
+        return (batch.tokens - out) * inv
     }
 
     public func namedParameters() -> [(name: String, tensor: Tensor)] {

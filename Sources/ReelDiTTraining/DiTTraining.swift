@@ -173,6 +173,7 @@ public final class DiTTrainer {
             for c in [\DiTConfig.latentShift, \DiTConfig.latentScale] { mine[keyPath: c] = []; theirs[keyPath: c] = [] }
             mine.id = ""; theirs.id = ""; mine.recipe = ""; theirs.recipe = ""
             theirs.timestepShift = mine.timestepShift  // a continued run may sample levels with another shift
+            theirs.prediction = mine.prediction  // and may learn another target with the same trunk
             // A deeper model grows from a shallower one: its extra blocks come last and start as the
             // identity (adaLN-Zero: every gate and the cross-attention's output start at zero).
             if theirs.depth < mine.depth { theirs.depth = mine.depth }
@@ -458,7 +459,7 @@ public final class DiTTrainer {
         for (_, t) in model.namedParameters() { for i in 0..<t.count { t.data[i] = Float(Float16(t.data[i])) } }
         var cfg = config
         cfg.id = model.weightsID()
-        cfg.recipe = "reel-train dit: \(steps) steps of \(options.steps), \(options.tokensPerStep) tokens per step, lr \(options.learningRate) (warm-up \(options.warmupSteps), cosine), EMA \(options.emaDecay), caption dropout \(options.captionDropout), uniform levels \(options.uniformLevelShare), seed \(options.seed), data \(options.dataDirectories.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ","))"
+        cfg.recipe = "reel-train dit: \(steps) steps of \(options.steps), \(options.tokensPerStep) tokens per step, lr \(options.learningRate) (warm-up \(options.warmupSteps), cosine), EMA \(options.emaDecay), prediction \((cfg.prediction ?? .velocity).rawValue), caption dropout \(options.captionDropout), uniform levels \(options.uniformLevelShare), seed \(options.seed), data \(options.dataDirectories.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ","))"
         try model.save(weightsPath: options.outputPath, config: cfg)
     }
 }

@@ -257,6 +257,8 @@ struct TrainDiT: ReelCommand {
     var uniformLevels: Float = 0
     @Option(help: ArgumentHelp("Latent frame counts of the training samples and their weights, F:W,F:W,... (a count longer than a dataset's clips is skipped for it).", valueName: "F:W,..."))
     var frameWeights = "1:0.15,2:0.1,3:0.15,4:0.1,5:0.4,9:0.1"
+    @Option(help: ArgumentHelp("What the network predicts: velocity (e - x0) or sample (x0, the velocity then (x_t - x0) / t; better when a token holds many values).", valueName: "velocity|sample"))
+    var prediction: String = "velocity"
     @Option(name: .customLong("init"), help: ArgumentHelp("Start from these weights (config JSON beside them; e.g. the shipped model) instead of random ones; the optimizer starts afresh. Ignored when --resume finds a checkpoint.", valueName: "path"))
     var initFrom: String?
 
@@ -281,6 +283,9 @@ struct TrainDiT: ReelCommand {
             }
             weights.append((f, w))
         }
+        guard let predicted = DiTPrediction(rawValue: prediction) else {
+            throw ToolError.usage("--prediction \(prediction): expected velocity or sample")
+        }
         let hd = width / heads
         let rt = (hd / 4) & ~1, rh = ((hd - rt) / 2) & ~1
         var o = DiTTrainingOptions()
@@ -288,7 +293,8 @@ struct TrainDiT: ReelCommand {
         o.uniformLevelShare = uniformLevels
         o.dataDirectories = data
         o.config = DiTConfig(patchHeight: patch.height, patchWidth: patch.width, width: width, depth: depth, heads: heads,
-                             ropeT: rt, ropeH: rh, ropeW: hd - rt - rh, timestepShift: shift)
+                             ropeT: rt, ropeH: rh, ropeW: hd - rt - rh, timestepShift: shift,
+                             prediction: predicted == .velocity ? nil : predicted)
         o.steps = steps; o.tokensPerStep = tokens; o.learningRate = lr; o.warmupSteps = warmup; o.seed = run.seed
         o.checkpointEvery = checkpointEvery; o.evalEvery = evalEvery; o.checkpointPath = checkpoint; o.resume = run.resume
         o.shouldStop = { Interruption.signal != 0 }

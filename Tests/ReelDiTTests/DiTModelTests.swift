@@ -85,6 +85,40 @@ final class DiTModelTests: XCTestCase {
         for i in 0..<z.count { XCTAssertEqual(back[i], z[i], accuracy: 1e-5) }
     }
 
+    /// config.prediction .sample: the network's output is x0, and the model gives the velocity
+    /// (x_t - x0) / max(t_f, 0.05) per frame, so that the sampler and training need no change.
+    func testSamplePredictionGivesTheVelocityOfItsCleanEstimate() throws {
+        let plain = try DiffusionTransformer(config: tinyConfig(), seed: 1)
+        randomize(plain, seed: 5)
+        var sc = tinyConfig(); sc.prediction = .sample
+        let sample = try DiffusionTransformer(config: sc, seed: 1)
+        randomize(sample, seed: 5)
+        var rng = Xoshiro256StarStar(seed: 2)
+        let t = textInputs([[textCondition(3, tokens: 3, width: 6, frames: 0..<3)]], null: textCondition(4, tokens: 2, width: 6, frames: 0..<0), frames: 3, width: 6)
+        let levels: [Float] = [0.5, 0.01, 0]
+        let x = Tensor(randomNormal: [1, 3 * 4, 32], using: &rng)
+        let batch = DiTBatch(tokens: x, levels: levels, frames: 3, gridH: 2, gridW: 2, text: t.text, textValid: t.valid,
+                             textSegment: t.textSegment, frameSegment: t.frameSegment, pooled: t.pooled)
+        let raw = plain(batch).scalars, v = sample(batch)
+        for i in 0..<raw.count {
+            let level = max(levels[i / (4 * 32)], 0.05)
+            XCTAssertEqual(v.scalars[i], (x.scalars[i] - raw[i]) / level, accuracy: 1e-4 * max(1, abs(v.scalars[i])), "value \(i)")
+        }
+        // Gradients pass through the division: d mean(v^2) / d bias_j = sum_t 2 v_tj (-1 / level_t) / count.
+        let loss = mean(v * v)
+        loss.backward()
+        let bias = try XCTUnwrap(sample.outProj.bias).gradScalars
+        for j in 0..<32 {
+            var want: Float = 0
+            for tok in 0..<12 { want += 2 * v.scalars[tok * 32 + j] * (-1 / max(levels[tok / 4], 0.05)) / Float(v.count) }
+            XCTAssertEqual(bias[j], want, accuracy: 1e-3 * max(1, abs(want)), "bias \(j)")
+        }
+        // The setting is stored beside the weights; a config without it reads as velocity.
+        let back = try DiTConfig.decode(try sc.jsonData(), name: "x.json")
+        XCTAssertEqual(back.prediction, .sample)
+        XCTAssertNil(try DiTConfig.decode(try tinyConfig().jsonData(), name: "y.json").prediction)
+    }
+
     /// A tiny model learns one clip: after training on x0 at random levels, sampling from
     /// noise lands near x0 (and an untrained model does not).
     func testTinyModelOverfitsOneClip() throws {
