@@ -257,7 +257,7 @@ struct TrainDiT: ReelCommand {
     var uniformLevels: Float = 0
     @Option(help: ArgumentHelp("Latent frame counts of the training samples and their weights, F:W,F:W,... (a count longer than a dataset's clips is skipped for it).", valueName: "F:W,..."))
     var frameWeights = "1:0.15,2:0.1,3:0.15,4:0.1,5:0.4,9:0.1"
-    @Option(help: ArgumentHelp("What the network predicts: velocity (e - x0) or sample (x0, the velocity then (x_t - x0) / t; better when a token holds many values).", valueName: "velocity|sample"))
+    @Option(help: ArgumentHelp("What the network predicts: velocity (e - x0) or sample (x0, the velocity then (x_t - x0) / t; meant for tokens of many values, no better yet in reel(7)'s stills runs).", valueName: "velocity|sample"))
     var prediction: String = "velocity"
     @Option(name: .customLong("init"), help: ArgumentHelp("Start from these weights (config JSON beside them; e.g. the shipped model) instead of random ones; the optimizer starts afresh. Ignored when --resume finds a checkpoint.", valueName: "path"))
     var initFrom: String?
